@@ -73,7 +73,7 @@ describe('injectManifests', () => {
       assert.equal(result.injected, 1);
       assert.deepEqual(containerNames(result.output), [['app', 'proxy']]);
       assert.equal(seen[0]?.kind, kind);
-      assert.equal(seen[0]?.apiVersion, apiVersion);
+      assert.equal(seen[0].apiVersion, apiVersion);
     });
   }
 
