@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 
 import {
   DEFAULT_BACKDATE_MS,
@@ -110,7 +110,7 @@ describe('issueCertificate', () => {
   it('usage "both" carries serverAuth and clientAuth', async () => {
     const ca = await createCertificateAuthority({ commonName: 'ca' });
     const leaf = await issueCertificate(ca, { commonName: 'x', dnsNames: ['x'], usage: 'both' });
-    assert.deepEqual(new X509Certificate(leaf.certificatePem).keyUsage?.sort(), [
+    assert.deepEqual(new X509Certificate(leaf.certificatePem).keyUsage.toSorted(), [
       '1.3.6.1.5.5.7.3.1',
       '1.3.6.1.5.5.7.3.2',
     ]);
@@ -201,8 +201,8 @@ describe('issueCertificate', () => {
         rejectUnauthorized: true,
       },
       (req, res) => {
-        const socket = req.socket as TLSSocket;
-        res.end(socket.getPeerCertificate().subject.CN);
+        const socket = req.socket;
+        res.end(socket instanceof TLSSocket ? socket.getPeerCertificate().subject.CN : 'not TLS');
       },
     );
     httpsServer.listen(0, '127.0.0.1');
