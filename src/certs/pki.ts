@@ -243,6 +243,25 @@ export async function issueCertificate(
   };
 }
 
+/** A bare key pair without a certificate, e.g. the service-account token signing key of a kube-apiserver. */
+export interface PemSigningKeyPair {
+  /** Unencrypted PKCS#8 PEM "PRIVATE KEY". */
+  readonly privateKeyPem: string;
+  /** SubjectPublicKeyInfo PEM "PUBLIC KEY". */
+  readonly publicKeyPem: string;
+}
+
+/** Generates an ECDSA P-256 key pair and returns both halves as PEM. */
+export async function createSigningKeyPair(): Promise<PemSigningKeyPair> {
+  const keys = await generateKeyPair();
+  return {
+    privateKeyPem: await exportPrivateKey(keys.privateKey),
+    publicKeyPem: normalizePem(
+      PemConverter.encode(await subtle.exportKey('spki', keys.publicKey), 'PUBLIC KEY'),
+    ),
+  };
+}
+
 /** Reads the fields that matter for trust and rotation from a PEM certificate. */
 export function summarizeCertificate(certificatePem: string): CertificateSummary {
   const certificate = parseCertificatePem(certificatePem, 'certificate');

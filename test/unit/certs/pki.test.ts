@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import { TLSSocket } from 'node:tls';
 import {
   DEFAULT_BACKDATE_MS,
   createCertificateAuthority,
+  createSigningKeyPair,
   isSignedBy,
   issueCertificate,
   loadCertificateAuthority,
@@ -269,6 +270,21 @@ describe('loadCertificateAuthority', () => {
       }),
       /expected a PEM "PRIVATE KEY" \(PKCS#8\) block, found "CERTIFICATE"/,
     );
+  });
+});
+
+describe('createSigningKeyPair', () => {
+  it('returns a matching ECDSA P-256 PKCS#8 private key and SPKI public key', async () => {
+    const { privateKeyPem, publicKeyPem } = await createSigningKeyPair();
+    assert.match(privateKeyPem, /^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
+    assert.match(publicKeyPem, /^-----BEGIN PUBLIC KEY-----\n[\s\S]+-----END PUBLIC KEY-----\n$/);
+    const privateKey = createPrivateKey(privateKeyPem);
+    const publicKey = createPublicKey(publicKeyPem);
+    assert.equal(publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    assert.ok(createPublicKey(privateKey).equals(publicKey));
+    const signature = sign('sha256', Buffer.from('token'), privateKey);
+    assert.ok(verify('sha256', Buffer.from('token'), publicKey, signature));
+    assert.equal(verify('sha256', Buffer.from('other'), publicKey, signature), false);
   });
 });
 
