@@ -1,0 +1,71 @@
+// Small helpers for plain JSON values: deep copies and checked conversion from parsed YAML.
+import { type JsonObject, type JsonValue, isJsonObject } from '../types.ts';
+
+/** A deep copy, so results never share structure with inputs that callers may still hold. */
+export function cloneJson(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(cloneJson);
+  return cloneObject(value);
+}
+
+export function cloneObject(value: JsonObject): JsonObject {
+  const copy: JsonObject = {};
+  for (const key of Object.keys(value)) copy[key] = cloneJson(value[key]!);
+  return copy;
+}
+
+/** Why a parsed value is not plain JSON, or undefined when it is. The path names the first offender. */
+export function findNonJson(value: unknown, path = ''): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') {
+    return Number.isFinite(value)
+      ? undefined
+      : `${path || 'value'} is ${String(value)}, which JSON cannot hold`;
+  }
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const problem = findNonJson(item, `${path}[${index}]`);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  if (isJsonObject(value) && isPlainPrototype(Object.getPrototypeOf(value))) {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = findNonJson(item, path === '' ? key : `${path}.${key}`);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  const kind = value instanceof Date ? 'a YAML timestamp (quote it to keep a string)' : `a ${typeof value}`;
+  return `${path || 'value'} is ${kind}, not plain JSON`;
+}
+
+function isPlainPrototype(proto: unknown): boolean {
+  return proto === Object.prototype || proto === null;
+}
+
+// Go's encoding/json escapes these inside strings; matching it keeps annotation values byte-identical.
+const goEscapes: Readonly<Record<string, string>> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+/** Compact JSON as Go's json.Marshal writes it for the same value (keys in the object's own order). */
+export function marshalGoJson(value: JsonValue): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => goEscapes[c]!);
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(marshalGoJson).join(',')}]`;
+  const fields = Object.entries(value).map(([key, item]) => `${marshalGoJson(key)}:${marshalGoJson(item)}`);
+  return `{${fields.join(',')}}`;
+}
+
+/** A value's JSON type for error messages: "null", "a list", "an object", "a string", ... */
+export function describeJson(value: JsonValue): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
