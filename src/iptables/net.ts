@@ -60,13 +60,13 @@ const INTERFACE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function checkInterfaceName(name: string): ParseResult<string> {
   if (name === '') return { ok: false, reason: 'empty interface name' };
-  if (name.length > 15) return { ok: false, reason: `interface name '${name}' is longer than 15 characters` };
   if (!INTERFACE_NAME.test(name)) {
     return {
       ok: false,
       reason: `interface name '${name}' may only hold letters, digits, '_', '.' and '-' (not first)`,
     };
   }
+  if (name.length > 15) return { ok: false, reason: `interface name '${name}' is longer than 15 characters` };
   return { ok: true, value: name };
 }
 
