@@ -21,6 +21,13 @@ export {
 } from './config.ts';
 export { explainCapture } from './explain.ts';
 export type { Cidr } from './net.ts';
+export {
+  planCapture,
+  captureConfigFromContainer,
+  type CaptureContainer,
+  type CapturePlan,
+  type CapturePlanOptions,
+} from './plan.ts';
 export { parseCaptureArgs, splitCommandLine, CaptureArgsError, type ParseCaptureOptions } from './parse.ts';
 export {
   buildRules,
