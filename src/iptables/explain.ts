@@ -83,7 +83,8 @@ export function explainCapture(config: CaptureConfig): string[] {
   lines.push(
     config.ipv6 ? 'IPv6: the same capture is installed with ip6tables' : 'IPv6: no rules (IPv4 only)',
   );
-  if (tproxy) {
+  const capturesInbound = config.inboundPorts === '*' || config.inboundPorts.length > 0;
+  if (tproxy && capturesInbound) {
     lines.push(
       `TPROXY routing: packets marked ${config.tproxyMark} are routed to lo through table ${config.tproxyRouteTable}`,
     );

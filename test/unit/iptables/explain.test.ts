@@ -36,6 +36,13 @@ describe('inbound', () => {
     assert.ok(explain('').includes('Inbound: not captured; every port reaches the app directly'));
   });
 
+  it('TPROXY without inbound capture needs no policy routing', () => {
+    assert.equal(
+      explain('-m TPROXY').some((line) => line.startsWith('TPROXY routing')),
+      false,
+    );
+  });
+
   it('TPROXY says so, with its routing', () => {
     const lines = explain("-m TPROXY -b '*'");
     assert.equal(
