@@ -18,6 +18,7 @@ import {
   PodInjectValue,
 } from './annotations.ts';
 import { compileLabelSelector, isEmptySelector, LabelSelectorError, selectorMatches } from './selector.ts';
+import { readInjectionStatus } from './status.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from './types.ts';
 
 /** Why `injectRequired` decided as it did. */
@@ -296,23 +297,13 @@ interface SidecarStatusNames {
   readonly revision: string | undefined;
 }
 
-// Tolerant on purpose: older Istio releases wrote other fields (`version`), and a hand-edited annotation should
-// degrade to "unknown", not throw.
+// A hand-edited or unreadable status degrades to "nothing recorded" rather than failing the classification.
 function readSidecarStatus(pod: JsonObject): SidecarStatusNames | undefined {
-  const raw = annotationsOf(pod)[Annotation.status];
-  if (raw === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return { containers: [], revision: undefined };
-  }
-  if (!isJsonObject(parsed)) return { containers: [], revision: undefined };
-  const names = (value: JsonValue | undefined): string[] =>
-    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  const revision =
-    typeof parsed.revision === 'string' && parsed.revision !== '' ? parsed.revision : undefined;
-  return { containers: [...names(parsed.initContainers), ...names(parsed.containers)], revision };
+  const read = readInjectionStatus(pod);
+  if (read === undefined) return undefined;
+  if (!read.ok) return { containers: [], revision: undefined };
+  const { initContainers, containers, revision } = read.status;
+  return { containers: [...initContainers, ...containers], revision: revision === '' ? undefined : revision };
 }
 
 function containerNames(pod: JsonObject): Set<string> {
