@@ -97,9 +97,14 @@ function mergeObject(
   }
 
   const retained = retainedKeys(patch, path);
+  const kept = (key: string): JsonValue | undefined =>
+    retained === undefined || retained.has(key) ? original[key] : undefined;
   const result: JsonObject = {};
   for (const key of Object.keys(original)) {
-    if (retained === undefined || retained.has(key)) result[key] = cloneJson(original[key]!);
+    const value = kept(key);
+    if (value === undefined) continue;
+    // A field the patch touches is rebuilt below (the merge copies as it goes); this keeps its place.
+    result[key] = Object.hasOwn(patch, key) && !key.startsWith('$') ? value : cloneJson(value);
   }
 
   const orderedFields = new Map<string, JsonValue>();
@@ -121,13 +126,13 @@ function mergeObject(
     const order = orderedFields.get(key);
     if (order !== undefined) {
       orderedFields.delete(key);
-      const merged = mergeInOrder(result[key], value, order, meta, at);
+      const merged = mergeInOrder(kept(key), value, order, meta, at);
       if (merged !== undefined) result[key] = merged;
     } else if (value === null) {
       // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the patch names the key to drop
       delete result[key];
     } else {
-      result[key] = mergeValue(result[key], value, meta, at);
+      result[key] = mergeValue(kept(key), value, meta, at);
     }
   }
   // An order directive may reorder a list the patch does not otherwise touch.
