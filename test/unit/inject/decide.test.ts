@@ -11,6 +11,7 @@ import {
   type InjectionPolicyConfig,
   type NamespaceInjection,
 } from '../../../src/inject/decide.ts';
+import { parseInjectorConfigText } from '../../../src/inject/config.ts';
 import type { JsonObject, JsonValue } from '../../../src/inject/types.ts';
 
 interface PodShape {
@@ -348,6 +349,28 @@ describe('injectRequired', () => {
   it('does not evaluate selectors for a pod that decides for itself', () => {
     const decision = injectRequired(pod({ labels: { 'sidecar.istio.io/inject': 'false' } }), never('bad'));
     assert.deepEqual(decision.warnings, []);
+  });
+
+  it("takes the loaded injector config as is (the seed's OpenShift neverInjectSelector)", () => {
+    const config = parseInjectorConfigText(
+      [
+        'policy: enabled',
+        'neverInjectSelector:',
+        '  - matchExpressions:',
+        '    - {key: openshift.io/build.name, operator: Exists}',
+        '  - matchExpressions:',
+        '    - {key: openshift.io/deployer-pod-for.name, operator: Exists}',
+        "template: '{}'",
+      ].join('\n'),
+      'config',
+    );
+    const deployer = pod({ labels: { 'openshift.io/deployer-pod-for.name': 'app-1' } });
+    assert.equal(injectRequired(deployer, config).reason, 'neverInjectSelector');
+    assert.equal(
+      injectRequired(deployer, config).message,
+      "pod shop/app-1: skip: the pod's labels match neverInjectSelector[1]",
+    );
+    assert.equal(injectRequired(pod(), config).reason, 'policyEnabled');
   });
 
   it('does not modify the pod', () => {
