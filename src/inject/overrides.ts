@@ -177,9 +177,10 @@ export interface ReapplyOptions {
  * The user's version comes from the overrides annotation, else from the original pod by name (an init
  * container may also be found among the containers). Image `auto` is dropped so the template's image
  * stays. A container the previous injection added (listed in the status annotation) is not the user's,
- * so it is skipped, unless the overrides annotation holds the user's version of it: Istio skips those
- * too and so loses the override on re-injection (istio/istio#55691); re-applying it keeps re-injection
- * idempotent. Throws OverridesError when the overrides annotation is malformed.
+ * so it is skipped, unless the overrides annotation holds the user's version of it. Istio skips those
+ * too, so on re-injection the new template overwrites what the user set (one reported case is
+ * istio/istio#55691, a lost runAsUser); re-applying the saved version keeps re-injection idempotent.
+ * Throws OverridesError when the overrides annotation is malformed.
  */
 export function reapplyOverwrittenContainers(
   finalPod: JsonObject,
