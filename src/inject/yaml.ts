@@ -4,7 +4,11 @@
 // (`yes`/`no` are booleans, `0755` is octal), so we parse with js-yaml's YAML 1.1 schema to read the same
 // values kubectl would. Multi-document streams are split on `---` lines ourselves so that every error can name
 // the document (index and first line) it came from, not just a position in the whole stream.
-import { YAML11_SCHEMA, YAMLException, dump, load } from 'js-yaml';
+import { Schema, YAML11_SCHEMA, YAMLException, binaryTag, dump, load, timestampTag } from 'js-yaml';
+
+// YAML 1.1 as sigs.k8s.io/yaml reads it into JSON: timestamps and !!binary stay strings (JSON has no dates or
+// bytes), so an unquoted date in an annotation or a rendered template is text, not a JS Date.
+const kubernetesSchema = new Schema(YAML11_SCHEMA.tags.filter((t) => t !== timestampTag && t !== binaryTag));
 
 /** A YAML document from a stream: its 0-based index, the 1-based line where it starts, and its value. */
 export interface YamlDocument {
@@ -77,7 +81,7 @@ function isBlank(text: string): boolean {
 
 function loadChunk(source: string, chunk: Chunk, index: number): unknown {
   try {
-    return load(chunk.text, { schema: YAML11_SCHEMA, filename: source });
+    return load(chunk.text, { schema: kubernetesSchema, filename: source });
   } catch (err) {
     if (err instanceof YAMLException) {
       // Both are 0-based; errors report 1-based lines and columns like editors do.

@@ -77,3 +77,17 @@ describe('toYaml', () => {
     assert.deepEqual(parseYaml(toYaml(value), 'rt'), value);
   });
 });
+
+describe('Kubernetes YAML scalars', () => {
+  it('keeps unquoted timestamps and !!binary as strings, as JSON has no dates', () => {
+    const value = parseYaml('date: 2001-12-14\nstamp: 2001-12-14T21:59:43Z\n', 'ts.yaml');
+    assert.deepEqual(value, { date: '2001-12-14', stamp: '2001-12-14T21:59:43Z' });
+  });
+
+  it('applies merge keys as go-yaml does', () => {
+    assert.deepEqual(parseYaml('base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\n', 'm.yaml'), {
+      base: { x: 1 },
+      use: { x: 1, y: 2 },
+    });
+  });
+});
