@@ -85,9 +85,9 @@ describe('Kubernetes YAML scalars', () => {
   });
 
   it('applies merge keys as go-yaml does', () => {
-    assert.deepEqual(parseYaml('base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\n', 'm.yaml'), {
+    assert.deepEqual(parseYaml('base: &b {x: 1}\nuse:\n  <<: *b\n  z: 2\n', 'm.yaml'), {
       base: { x: 1 },
-      use: { x: 1, y: 2 },
+      use: { x: 1, z: 2 },
     });
   });
 });
