@@ -1,0 +1,170 @@
+// Methods on data, structs, nil pointers, named types and typed maps (the value model of values.ts).
+import { boolValue, mode, nilBoolValue, person, proxy, stringMap, stringy, type Case } from '../support.ts';
+
+const ANN = person({ Name: 'Ann', Age: 30n, Tags: ['x'], Meta: { k: 'v' } });
+
+export const METHODS: readonly Case[] = [
+  { name: 'struct field', tpl: '{{.Name}} {{.Age}}', data: ANN, want: 'Ann 30' },
+  { name: 'niladic method', tpl: '{{.P.Nothing}}', data: { P: ANN }, want: '<no value>' },
+  { name: 'method with an argument', tpl: '{{.Greet "hi"}}', data: ANN, want: 'hi, Ann' },
+  { name: 'method with a piped argument', tpl: '{{"yo" | .Greet}}', data: ANN, want: 'yo, Ann' },
+  { name: 'method with typed arguments', tpl: '{{.Add 1 2}}', data: ANN, want: '3' },
+  {
+    name: 'method arity',
+    tpl: '{{.Greet}}',
+    data: ANN,
+    err: 'template: t:1:2: executing "t" at <.Greet>: wrong number of args for Greet: want 1 got 0',
+  },
+  {
+    name: 'method argument type',
+    tpl: '{{.Greet 1}}',
+    data: ANN,
+    err: 'template: t:1:9: executing "t" at <1>: expected string; found 1',
+  },
+  {
+    name: 'method returning an error',
+    tpl: '{{.Fail}}',
+    data: ANN,
+    err: 'template: t:1:2: executing "t" at <.Fail>: error calling Fail: boom',
+  },
+  {
+    name: 'unknown field of a struct',
+    tpl: '{{.Nope}}',
+    data: ANN,
+    err: 'template: t:1:2: executing "t" at <.Nope>: can\'t evaluate field Nope in type main.Person',
+  },
+  {
+    name: 'unexported field of a struct',
+    tpl: '{{.secret}}',
+    data: ANN,
+    err: 'template: t:1:2: executing "t" at <.secret>: secret is an unexported field of struct type main.Person',
+  },
+  {
+    name: 'field with arguments',
+    tpl: '{{.Name 1}}',
+    data: ANN,
+    err: 'template: t:1:2: executing "t" at <.Name>: Name has arguments but cannot be invoked as function',
+  },
+  {
+    name: 'struct field holding a slice',
+    tpl: '{{range .Tags}}{{.}}{{end}} {{.Meta.k}}',
+    data: ANN,
+    want: 'x v',
+  },
+  {
+    name: 'unknown field of a struct inside a map',
+    tpl: '{{.p.Nope}}',
+    data: { p: ANN },
+    err: 'template: t:1:4: executing "t" at <.p.Nope>: can\'t evaluate field Nope in type interface {}',
+  },
+  {
+    name: 'method through a pointer',
+    tpl: '{{.H.GetValue}} {{.H.Value}}',
+    data: { H: boolValue(true) },
+    want: 'true true',
+  },
+  { name: 'method of a nil pointer', tpl: '{{.H.GetValue}}', data: { H: nilBoolValue() }, want: 'false' },
+  {
+    name: 'field of a nil pointer',
+    tpl: '{{.H.Value}}',
+    data: { H: nilBoolValue() },
+    err: 'template: t:1:4: executing "t" at <.H.Value>: nil pointer evaluating interface {}.Value',
+  },
+  {
+    name: 'nil pointer is false',
+    tpl: '{{if .H}}set{{else}}unset{{end}}',
+    data: { H: nilBoolValue() },
+    want: 'unset',
+  },
+  {
+    name: 'non-nil pointer is true',
+    tpl: '{{if .H}}set{{else}}unset{{end}}',
+    data: { H: boolValue(false) },
+    want: 'set',
+  },
+  {
+    name: 'struct with typed fields (proxy config)',
+    tpl: '{{.InterceptionMode}} {{.InterceptionMode.String}} {{.Hold.GetValue}} {{.StatusPort}}',
+    data: proxy({ mode: 1, hold: boolValue(true), statusPort: 15020n }),
+    want: 'TPROXY TPROXY true 15020',
+  },
+  {
+    name: 'field of a nil pointer field of a struct',
+    tpl: '{{.Hold.Value}}',
+    data: proxy({}),
+    err: 'template: t:1:7: executing "t" at <.Hold.Value>: nil pointer evaluating *main.BoolValue.Value',
+  },
+  {
+    name: 'named int with String prints its name',
+    tpl: '{{.m}} {{print .m}} {{printf "%d" .m}}',
+    data: { m: mode(2) },
+    want: 'NONE NONE 2',
+  },
+  {
+    name: 'named int truthiness follows the int',
+    tpl: '{{if .m}}y{{else}}n{{end}}',
+    data: { m: mode(0) },
+    want: 'n',
+  },
+  {
+    name: 'named int compared with a string',
+    tpl: '{{eq .m "TPROXY"}}',
+    data: { m: mode(1) },
+    err: 'template: t:1:2: executing "t" at <eq .m "TPROXY">: error calling eq: incompatible types for comparison: main.Mode and string',
+  },
+  {
+    name: 'field of a named int',
+    tpl: '{{.m.x}}',
+    data: { m: mode(1) },
+    err: 'template: t:1:4: executing "t" at <.m.x>: can\'t evaluate field x in type interface {}',
+  },
+  { name: 'Stringer struct printed by an action', tpl: '{{.}}', data: stringy('v'), want: '<v>' },
+  {
+    name: 'typed map from a struct field',
+    tpl: '{{.Metadata.a}}|{{index .Metadata "b"}}|{{len .Metadata}}',
+    data: proxy({ metadata: { a: 'A' } }),
+    want: 'A||1',
+  },
+  {
+    name: 'typed map missing key via field',
+    tpl: '{{.Metadata.b}}',
+    data: proxy({ metadata: {} }),
+    want: '<no value>',
+  },
+  {
+    name: 'typed map prints like Go',
+    tpl: '{{.}} {{printf "%T" .}}',
+    data: stringMap({ b: '2', a: '1' }),
+    want: 'map[a:1 b:2] map[string]string',
+  },
+  {
+    name: 'field of a string from a typed map',
+    tpl: '{{.a.x}}',
+    data: stringMap({ a: '1' }),
+    err: 'template: t:1:4: executing "t" at <.a.x>: can\'t evaluate field x in type string',
+  },
+  {
+    name: 'function returning a typed map',
+    tpl: '{{(strmap).a}} {{index strmap "zz" | printf "%q"}}',
+    want: '1 ""',
+  },
+  { name: 'function returning nil', tpl: '{{with nilfn}}x{{else}}nil{{end}}', want: 'nil' },
+  {
+    name: 'method on a struct in a range',
+    tpl: '{{range .}}{{.Greet "hey"}};{{end}}',
+    data: [person({ Name: 'A' }), person({ Name: 'B' })],
+    want: 'hey, A;hey, B;',
+  },
+  {
+    name: 'len of a struct',
+    tpl: '{{len .}}',
+    data: ANN,
+    err: 'template: t:1:2: executing "t" at <len .>: error calling len: len of type main.Person',
+  },
+  {
+    name: 'index of a struct',
+    tpl: '{{index . "Name"}}',
+    data: ANN,
+    err: 'template: t:1:2: executing "t" at <index . "Name">: error calling index: can\'t index item of type main.Person',
+  },
+];

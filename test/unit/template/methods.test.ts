@@ -1,0 +1,4 @@
+import { runCases } from './support.ts';
+import { METHODS } from './cases/methods.ts';
+
+runCases('values: methods', METHODS);
