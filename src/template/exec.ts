@@ -48,6 +48,7 @@ import {
   mapZero,
   sortedKeys,
   structMember,
+  type GoMethod,
 } from './values.ts';
 
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
@@ -577,19 +578,25 @@ class State {
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
     const typ = receiverIface ? 'interface {}' : goTypeName(receiver);
-    if (typeof receiver === 'object') {
-      const method = lookupMethod(receiver, fieldName);
-      if (method !== undefined) {
-        return this.evalCall(dot, method, signatureOf(method), false, node, fieldName, args, final, receiver);
-      }
+    const kind = kindOf(receiver);
+    const isStruct =
+      (kind === Kind.Struct || kind === Kind.Pointer) && goTypeInfo(receiver)?.kind === 'struct';
+    // A struct member is looked up once (so a getter runs once); other values can only have methods.
+    const member = isStruct ? structMember(receiver, fieldName) : undefined;
+    let method: GoMethod | undefined;
+    if (member !== undefined) {
+      if (member.method !== undefined && isExported(fieldName)) method = member.method;
+    } else if (typeof receiver === 'object') {
+      method = lookupMethod(receiver, fieldName);
+    }
+    if (method !== undefined) {
+      return this.evalCall(dot, method, signatureOf(method), false, node, fieldName, args, final, receiver);
     }
     const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
-    switch (kindOf(receiver)) {
+    switch (kind) {
       case Kind.Struct:
       case Kind.Pointer: {
-        const info = goTypeInfo(receiver);
-        if (info?.kind === 'nilPointer') this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
-        const member = structMember(receiver, fieldName);
+        if (member === undefined) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
         if (member.found && member.method === undefined) {
           if (!isExported(fieldName))
             this.errorf(`${fieldName} is an unexported field of struct type ${typ}`);

@@ -299,7 +299,10 @@ export interface Member {
 
 const NOT_FOUND: Member = { found: false, method: undefined, value: undefined };
 
-/** Method lookup for a value that can have methods (struct, nil pointer, named); undefined if none. */
+/**
+ * Method lookup for a value that can have methods (struct, nil pointer, named); undefined if none. Getters
+ * are not run: a getter is a field.
+ */
 export function lookupMethod(receiver: object, name: string): GoMethod | undefined {
   if (receiver instanceof GoNamed)
     return Object.hasOwn(receiver.methods, name) ? receiver.methods[name] : undefined;
@@ -307,25 +310,32 @@ export function lookupMethod(receiver: object, name: string): GoMethod | undefin
   if (info === undefined) return undefined;
   if (info.kind === 'nilPointer') return Object.hasOwn(info.methods, name) ? info.methods[name] : undefined;
   if (info.kind !== 'struct' || !isExported(name)) return undefined;
-  const member = structMember(receiver, name);
-  return member.method;
+  const desc = findProperty(receiver, name);
+  return typeof desc?.value === 'function' ? (desc.value as GoMethod) : undefined;
 }
 
-/** Looks a field or method up on a struct, through its prototype chain but never Object.prototype. */
-export function structMember(struct: object, name: string): Member {
-  let holder: object | null = struct;
+/** A property descriptor found on an object or its prototype chain, never on Object.prototype. */
+function findProperty(object: object, name: string): PropertyDescriptor | undefined {
+  let holder: object | null = object;
   while (holder !== null && holder !== Object.prototype) {
     const desc = Object.getOwnPropertyDescriptor(holder, name);
-    if (desc !== undefined) {
-      if (typeof desc.value === 'function')
-        return { found: true, method: desc.value as GoMethod, value: undefined };
-      // Getters run against the original object, so lazy views work.
-      const value: unknown = desc.get !== undefined ? Reflect.get(holder, name, struct) : desc.value;
-      return { found: true, method: undefined, value };
-    }
+    if (desc !== undefined) return desc;
     holder = Object.getPrototypeOf(holder) as object | null;
   }
-  return NOT_FOUND;
+  return undefined;
+}
+
+/**
+ * Looks a field or method up on a struct, through its prototype chain but never Object.prototype. A getter
+ * runs once, against the original object, so lazy views work.
+ */
+export function structMember(struct: object, name: string): Member {
+  const desc = findProperty(struct, name);
+  if (desc === undefined) return NOT_FOUND;
+  if (typeof desc.value === 'function')
+    return { found: true, method: desc.value as GoMethod, value: undefined };
+  const value: unknown = desc.get !== undefined ? desc.get.call(struct) : desc.value;
+  return { found: true, method: undefined, value };
 }
 
 /** Go exports identifiers that start with an upper-case letter. */

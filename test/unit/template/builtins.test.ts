@@ -1,6 +1,6 @@
 import { runCases } from './support.ts';
 import { LOGIC, LEN_INDEX_SLICE, PRINTING_FUNCS } from './cases/builtins.ts';
 
-runCases('builtins: logic', LOGIC);
-runCases('builtins: len index slice', LEN_INDEX_SLICE);
-runCases('builtins: printing funcs', PRINTING_FUNCS);
+runCases('builtins: and, or, not', LOGIC);
+runCases('builtins: len, index, slice', LEN_INDEX_SLICE);
+runCases('builtins: print, html, js, urlquery, call', PRINTING_FUNCS);

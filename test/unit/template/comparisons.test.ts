@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { COMPARISONS } from './cases/comparisons.ts';
 
-runCases('comparisons: comparisons', COMPARISONS);
+runCases('comparisons', COMPARISONS);

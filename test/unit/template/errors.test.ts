@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { ERRORS } from './cases/errors.ts';
 
-runCases('errors: errors', ERRORS);
+runCases('error messages and locations', ERRORS);

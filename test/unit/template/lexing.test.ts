@@ -1,5 +1,5 @@
 import { runCases } from './support.ts';
 import { TEXT_AND_TRIM, CONSTANTS } from './cases/lexing.ts';
 
-runCases('lexing: text and trim', TEXT_AND_TRIM);
-runCases('lexing: constants', CONSTANTS);
+runCases('text, trim markers, comments, delimiters', TEXT_AND_TRIM);
+runCases('constants', CONSTANTS);

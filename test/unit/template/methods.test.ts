@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { METHODS } from './cases/methods.ts';
 
-runCases('values: methods', METHODS);
+runCases('methods, structs, nil pointers, named types, typed maps', METHODS);

@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { MISSING_KEY } from './cases/missingkey.ts';
 
-runCases('missingkey: missing key', MISSING_KEY);
+runCases('missingkey option', MISSING_KEY);

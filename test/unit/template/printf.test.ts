@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { PRINTF } from './cases/printf.ts';
 
-runCases('fmt: printf', PRINTF);
+runCases('printf and value printing', PRINTF);

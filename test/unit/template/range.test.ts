@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { RANGE } from './cases/range.ts';
 
-runCases('range: range', RANGE);
+runCases('range', RANGE);

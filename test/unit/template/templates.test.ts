@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { TEMPLATES } from './cases/templates.ts';
 
-runCases('define/template/block: templates', TEMPLATES);
+runCases('define, template, block', TEMPLATES);

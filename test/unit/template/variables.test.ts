@@ -1,4 +1,4 @@
 import { runCases } from './support.ts';
 import { VARIABLES } from './cases/variables.ts';
 
-runCases('variables: variables', VARIABLES);
+runCases('variables and scoping', VARIABLES);
