@@ -48,6 +48,7 @@ import {
   mapZero,
   sortedKeys,
   structMember,
+  NOT_FOUND,
   type GoMethod,
 } from './values.ts';
 
@@ -120,6 +121,11 @@ export function errorLocation(text: string, pos: number): { line: number; column
     lineStart = i + 1;
   }
   return { line, column: byteLength(text, lineStart, pos) };
+}
+
+/** The static type Go reports for a receiver: `interface {}` when it came out of an interface slot. */
+function staticTypeName(value: unknown, fromInterface: boolean): string {
+  return fromInterface ? 'interface {}' : goTypeName(value);
 }
 
 function errorMessage(err: unknown): string {
@@ -222,6 +228,7 @@ class State {
   }
 
   private pop(mark: number): void {
+    if (this.names.length === mark) return;
     this.names.length = mark;
     this.values.length = mark;
     this.ifaces.length = mark;
@@ -577,47 +584,56 @@ class State {
       return undefined;
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
-    const typ = receiverIface ? 'interface {}' : goTypeName(receiver);
-    const kind = kindOf(receiver);
-    const isStruct =
-      (kind === Kind.Struct || kind === Kind.Pointer) && goTypeInfo(receiver)?.kind === 'struct';
-    // A struct member is looked up once (so a getter runs once); other values can only have methods.
-    const member = isStruct ? structMember(receiver, fieldName) : undefined;
-    let method: GoMethod | undefined;
-    if (member !== undefined) {
-      if (member.method !== undefined && isExported(fieldName)) method = member.method;
-    } else if (typeof receiver === 'object') {
-      method = lookupMethod(receiver, fieldName);
-    }
-    if (method !== undefined) {
-      return this.evalCall(dot, method, signatureOf(method), false, node, fieldName, args, final, receiver);
-    }
     const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
-    switch (kind) {
-      case Kind.Struct:
-      case Kind.Pointer: {
-        if (member === undefined) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
-        if (member.found && member.method === undefined) {
-          if (!isExported(fieldName))
-            this.errorf(`${fieldName} is an unexported field of struct type ${typ}`);
-          if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
-          return member.value === undefined ? null : member.value;
-        }
-        break;
-      }
-      case Kind.Map: {
-        if (receiver instanceof GoNamed) break;
-        if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
-        const result = mapGet(receiver, fieldName);
-        this.lastIface = goTypeInfo(receiver) === undefined;
-        if (result !== undefined) return result;
-        if (this.missingKey === MissingKeyMode.Zero) return mapZero(receiver);
-        if (this.missingKey === MissingKeyMode.Error)
-          this.errorf(`map has no entry for key ${quote(fieldName)}`);
-        return undefined;
-      }
+    const kind = kindOf(receiver);
+    if (kind === Kind.Map && !(receiver instanceof GoNamed)) {
+      // Maps have no methods: the name is a key.
+      const map = receiver;
+      if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
+      const result = mapGet(map, fieldName);
+      this.lastIface = goTypeInfo(map) === undefined;
+      if (result !== undefined) return result;
+      if (this.missingKey === MissingKeyMode.Zero) return mapZero(map);
+      if (this.missingKey === MissingKeyMode.Error)
+        this.errorf(`map has no entry for key ${quote(fieldName)}`);
+      return undefined;
     }
-    this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
+    if ((kind === Kind.Struct || kind === Kind.Pointer) && goTypeInfo(receiver)?.kind === 'struct') {
+      // One lookup serves both methods and fields, so a getter runs once.
+      const member = structMember(receiver, fieldName);
+      if (typeof member === 'function') {
+        if (isExported(fieldName)) {
+          const method = member as GoMethod;
+          return this.evalCall(
+            dot,
+            method,
+            signatureOf(method),
+            false,
+            node,
+            fieldName,
+            args,
+            final,
+            receiver,
+          );
+        }
+      } else if (member !== NOT_FOUND) {
+        if (!isExported(fieldName))
+          this.errorf(
+            `${fieldName} is an unexported field of struct type ${staticTypeName(receiver, receiverIface)}`,
+          );
+        if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        return member === undefined ? null : member;
+      }
+    } else if (typeof receiver === 'object') {
+      // Nil pointers and named types can have methods.
+      const method = lookupMethod(receiver, fieldName);
+      if (method !== undefined) {
+        return this.evalCall(dot, method, signatureOf(method), false, node, fieldName, args, final, receiver);
+      }
+      if (kind === Kind.Pointer)
+        this.errorf(`nil pointer evaluating ${staticTypeName(receiver, receiverIface)}.${fieldName}`);
+    }
+    this.errorf(`can't evaluate field ${fieldName} in type ${staticTypeName(receiver, receiverIface)}`);
   }
 
   private evalCall(

@@ -583,6 +583,10 @@ export function formatFloat(x: number, verb: string, prec: number): string {
     return verb === 'b' ? fmtB(neg, mant, exp) : fmtX(neg, mant, exp, prec, verb);
   }
   if (prec < 0) {
+    // Common case: an integral float64 below 1e6 (a port, a count) prints as plain digits in %v/%g.
+    if ((verb === 'g' || verb === 'G') && Number.isInteger(x) && x > -1e6 && x < 1e6 && !Object.is(x, -0)) {
+      return String(x);
+    }
     const dec = shortestDecimal(x);
     let p: number;
     if (verb === 'e' || verb === 'E') p = Math.max(dec.d.length - 1, 0);

@@ -290,14 +290,8 @@ export function isTrue(value: unknown): boolean {
   }
 }
 
-/** A member (field or method) of a struct or named value; `found` is false when there is none. */
-export interface Member {
-  readonly found: boolean;
-  readonly method: GoMethod | undefined;
-  readonly value: unknown;
-}
-
-const NOT_FOUND: Member = { found: false, method: undefined, value: undefined };
+/** What structMember returns when a struct has no such field or method. */
+export const NOT_FOUND: unique symbol = Symbol('not found');
 
 /**
  * Method lookup for a value that can have methods (struct, nil pointer, named); undefined if none. Getters
@@ -326,20 +320,24 @@ function findProperty(object: object, name: string): PropertyDescriptor | undefi
 }
 
 /**
- * Looks a field or method up on a struct, through its prototype chain but never Object.prototype. A getter
- * runs once, against the original object, so lazy views work.
+ * Looks a field or method up on a struct, through its prototype chain but never Object.prototype: returns
+ * the property's value (a function is a method) or NOT_FOUND. A getter runs once, with the struct as
+ * `this`, so lazy views work.
  */
-export function structMember(struct: object, name: string): Member {
-  const desc = findProperty(struct, name);
-  if (desc === undefined) return NOT_FOUND;
-  if (typeof desc.value === 'function')
-    return { found: true, method: desc.value as GoMethod, value: undefined };
-  const value: unknown = desc.get !== undefined ? desc.get.call(struct) : desc.value;
-  return { found: true, method: undefined, value };
+export function structMember(struct: object, name: string): unknown {
+  if (Object.hasOwn(struct, name)) return (struct as Record<string, unknown>)[name];
+  let holder = Object.getPrototypeOf(struct) as object | null;
+  while (holder !== null && holder !== Object.prototype) {
+    if (Object.hasOwn(holder, name)) return (struct as Record<string, unknown>)[name];
+    holder = Object.getPrototypeOf(holder) as object | null;
+  }
+  return NOT_FOUND;
 }
 
 /** Go exports identifiers that start with an upper-case letter. */
 export function isExported(name: string): boolean {
+  const c = name.charCodeAt(0);
+  if (c < 0x80) return c >= 0x41 && c <= 0x5a;
   return /^\p{Lu}/u.test(name);
 }
 
