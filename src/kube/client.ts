@@ -423,7 +423,8 @@ export function isFieldManagerConflict(err: unknown): boolean {
   const status = apiStatus(err);
   if (status?.code !== 409) return false;
   const causes = status.details?.causes;
-  return Array.isArray(causes) && causes.some((c) => isJsonObject(c) && c.type === 'FieldManagerConflict');
+  // A StatusCause's type travels in its `reason` field on the wire.
+  return Array.isArray(causes) && causes.some((c) => isJsonObject(c) && c.reason === 'FieldManagerConflict');
 }
 
 export interface ResourceRef {

@@ -73,7 +73,9 @@ describe('apiStatus and the error predicates', () => {
 
   it('recognises a server-side apply field-manager conflict', () => {
     const ssa = apiError(409, 'Conflict', 'Apply failed with 1 conflict', {
-      causes: [{ type: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.replicas' }],
+      causes: [
+        { reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.replicas' },
+      ],
     });
     assert.equal(isFieldManagerConflict(ssa), true);
     assert.equal(isConflict(ssa), true);

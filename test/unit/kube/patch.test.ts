@@ -206,7 +206,7 @@ describe('conflict retries', () => {
   });
 
   it('never retries a field-manager conflict or other errors', async () => {
-    const ssa = apiError(409, 'Conflict', 'Apply failed', { causes: [{ type: 'FieldManagerConflict' }] });
+    const ssa = apiError(409, 'Conflict', 'Apply failed', { causes: [{ reason: 'FieldManagerConflict' }] });
     let calls = 0;
     await assert.rejects(
       retryOnConflict(() => {
