@@ -110,7 +110,8 @@ class Printer {
     this.pad(v ? 'true' : 'false');
   }
 
-  fmtUnicode(u: bigint): void {
+  fmtUnicode(value: bigint): void {
+    const u = BigInt.asUintN(64, value);
     let prec = 4;
     if (this.precPresent && this.prec > 4) prec = this.prec;
     let digits = u.toString(16).toUpperCase();

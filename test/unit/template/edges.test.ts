@@ -1,0 +1,4 @@
+import { EDGES } from './cases/edges.ts';
+import { runCases } from './support.ts';
+
+runCases('edge cases', EDGES);
