@@ -941,20 +941,6 @@ export function goSprintf(format: string, ...args: unknown[]): string {
   return p.buf;
 }
 
-/** fmt.Sprint of a single operand, with a fast path for the common scalar kinds. */
-export function goString(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 'true' : 'false';
-    default:
-      return goSprint(value);
-  }
-}
-
 /**
  * How a template action prints its value: fmt.Print of the value, except that a pointer to a struct is
  * printed as the struct itself (text/template dereferences pointers before printing).

@@ -110,16 +110,15 @@ function parseUncached(name: string, text: string, options: ParseOptions | undef
       const { column } = errorLocation(text, err.pos);
       throw new TemplateError(err.message, { templateName: name, line: err.line, column, phase: 'parse' });
     }
-    if (err instanceof RangeError) {
-      // Nesting deep enough to exhaust the JS stack (Go's own limit on parentheses is handled above).
-      throw new TemplateError(`template: ${name}: template nested too deeply`, {
-        templateName: name,
-        line: 0,
-        column: 0,
-        phase: 'parse',
-      });
-    }
-    throw err;
+    // Nesting deep enough to exhaust the JS stack (Go's own limit on parentheses is handled above), or
+    // an engine bug: either way the caller gets a TemplateError, never a bare JS error.
+    const message =
+      err instanceof RangeError ? 'template nested too deeply' : `internal error: ${String(err)}`;
+    throw new TemplateError(
+      `template: ${name}: ${message}`,
+      { templateName: name, line: 0, column: 0, phase: 'parse' },
+      { cause: err },
+    );
   }
 }
 

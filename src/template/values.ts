@@ -1,8 +1,8 @@
 // The value model: how JavaScript values stand in for the Go values a text/template sees.
 //
-// Go templates are typed: `1000000` from JSON is a float64 and prints as `1e+06`, a missing key of a
-// `map[string]string` is "", a struct is never empty, `eq 1 1.0` is an error. This module is the contract
-// between the engine and whoever builds template data (the injector builds a Go-named view of a pod):
+// Go templates are typed: `1000000` from JSON is a float64 and prints as `1e+06`, `index` of a missing
+// `map[string]string` key is "", a struct is never empty, `eq 1 1.0` is an error. This module is the
+// contract between the engine and whoever builds template data (the injector builds a Go-named view):
 //
 //   JavaScript value                      Go value
 //   ------------------------------------  ------------------------------------------------------------
@@ -13,15 +13,19 @@
 //   number                                float64 (JSON numbers are float64 in Go)
 //   string                                string (`len` counts UTF-8 bytes, as Go does)
 //   Array                                 []interface{}
-//   plain object                          map[string]interface{} (own enumerable keys, sorted by key for
+//   plain object (any unmarked object)    map[string]interface{} (own enumerable keys, sorted by key for
 //                                         range and printing; a key whose value is undefined is absent)
 //   goTypedMap / goStringMap(object)      map[string]T with a zero value: `index` of a missing key and
-//                                         missingkey=zero give the zero value ("" for map[string]string)
+//                                         missingkey=zero give the zero value ("" for map[string]string).
+//                                         As in Go, `.Labels.missing` is still `<no value>` under the
+//                                         default missingkey, and `eq .Labels.missing ""` is false
 //   goStruct(typeName, object)            a struct (or, with {pointer: true}, a non-nil pointer to one):
-//                                         fields are its properties, functions on it (own or inherited,
-//                                         e.g. class methods and getters) are methods callable from the
-//                                         template; an unknown field is "can't evaluate field X in type T";
-//                                         never empty in if/with
+//                                         fields are its properties (getters run on access, with the
+//                                         struct as `this`), functions on it (own or inherited, e.g. class
+//                                         methods) are methods callable from the template; names starting
+//                                         with a lower-case letter are unexported; an unknown field is
+//                                         "can't evaluate field X in type T"; a field holding undefined
+//                                         is nil; never empty in if/with
 //   goNilPointer(typeName, methods?)      a nil *T: falsy, prints `<nil>`, field access is
 //                                         "nil pointer evaluating *T.X", methods (e.g. nil-safe protobuf
 //                                         getters) can still be called
@@ -30,14 +34,19 @@
 //   function                              a func value: not called by field access (use `call`), and a
 //                                         plain object's function-valued key is just a value
 //
+// Methods receive evaluated arguments like template functions (see funcs.ts, withSignature for Go arity
+// and type checks); throwing is a Go error result. A method returning null returns a nil interface; to
+// return a typed nil pointer (so that chained nil-safe getters work), return a goNilPointer.
+//
 // Marking is done in place with a non-enumerable symbol property (JSON.stringify and object spread ignore
 // it), so plain data costs nothing: nothing is wrapped or copied up front, and a view can mark objects
-// lazily as templates reach them. Struct properties may be getters, which are evaluated on access.
+// lazily as templates reach them.
 //
 // Printing of structs follows fmt's %v: `{a b}` with field values in property order (own enumerable
-// non-function properties), `%+v` adds names, a pointer prints as `&{...}` at the top level. Go prints
-// the address of a pointer nested inside another value; this engine prints `0xc000010000` there instead,
-// since JS objects have no addresses.
+// non-function properties), `%+v` adds names, a pointer prints as `&{...}` inside fmt and as `{...}` from
+// an action. Go prints the address of a pointer nested inside another value; this engine prints
+// `0xc000010000` there instead, since JS objects have no addresses. Whether a struct is comparable (for
+// `eq`) is judged from its field values, the only type information a JS struct has.
 
 const GO_TYPE: unique symbol = Symbol('mesh-injector.goType');
 
@@ -233,7 +242,7 @@ export function sortedKeys(map: object): string[] {
 }
 
 /** Go's string order (byte order of UTF-8, which is code point order). */
-export function compareStrings(a: string, b: string): number {
+function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -349,9 +358,4 @@ export function structFields(struct: object): [string, unknown][] {
     if (typeof value !== 'function') out.push([key, value === undefined ? null : value]);
   }
   return out;
-}
-
-/** The Stringer/error method of a value, if it has one (fmt calls these when printing). */
-export function printMethod(value: object, name: 'String' | 'Error'): GoMethod | undefined {
-  return lookupMethod(value, name);
 }

@@ -190,3 +190,12 @@ describe('robustness', () => {
     assert.deepEqual(seen, [null, null]);
   });
 });
+
+describe('parse limits', () => {
+  it('turns nesting that exhausts the stack into a TemplateError', () => {
+    const depth = 20000;
+    const err = catchError(() => parse('deep', '{{if 1}}'.repeat(depth) + '{{end}}'.repeat(depth)));
+    assert.equal(err.message, 'template: deep: template nested too deeply');
+    assert.equal(err.phase, 'parse');
+  });
+});
