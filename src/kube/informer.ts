@@ -350,7 +350,7 @@ export class Informer<T = JsonObject> {
     this.#handlers.push(handler);
     for (const key of this.#store.keys()) {
       const obj = this.#store.get(key);
-      if (obj !== undefined) this.#call(handler, 'add', key, () => handler.onAdd?.(obj, key));
+      if (obj !== undefined) this.#call('add', key, () => handler.onAdd?.(obj, key));
     }
     return () => {
       this.#handlers = this.#handlers.filter((h) => h !== handler);
@@ -561,7 +561,7 @@ export class Informer<T = JsonObject> {
 
   #dispatch(kind: 'add' | 'update' | 'delete', key: string, old: T, obj: T): void {
     for (const handler of this.#handlers) {
-      this.#call(handler, kind, key, () => {
+      this.#call(kind, key, () => {
         if (kind === 'add') handler.onAdd?.(obj, key);
         else if (kind === 'update') handler.onUpdate?.(old, obj, key);
         else handler.onDelete?.(obj, key);
@@ -569,7 +569,7 @@ export class Informer<T = JsonObject> {
     }
   }
 
-  #call(_handler: InformerHandler<T>, kind: string, key: string, fn: () => void): void {
+  #call(kind: string, key: string, fn: () => void): void {
     try {
       fn();
     } catch (err) {
