@@ -150,7 +150,6 @@ export class SupervisedProcess {
   #lastExit: ExitStatus | undefined;
   #stopping = false;
   #runs = 0;
-  #log: WriteStream | undefined;
 
   constructor(spec: ProcessSpec, stateDir: string) {
     this.spec = spec;
@@ -184,6 +183,7 @@ export class SupervisedProcess {
     writeFileSync(this.spec.logPath, header, { flag: 'a' });
 
     let child: ChildProcess;
+    let log: WriteStream | undefined;
     if (this.spec.attachOutput) {
       child = spawn(this.spec.command, this.spec.args, {
         cwd: this.spec.cwd,
@@ -191,11 +191,12 @@ export class SupervisedProcess {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      this.#log = createWriteStream(this.spec.logPath, { flags: 'a' });
+      const stream = createWriteStream(this.spec.logPath, { flags: 'a' });
+      log = stream;
       const prefix = `[${this.spec.name}] `;
-      for (const stream of [child.stdout, child.stderr]) {
-        stream?.on('data', (chunk: Buffer) => {
-          this.#log?.write(chunk);
+      for (const output of [child.stdout, child.stderr]) {
+        output?.on('data', (chunk: Buffer) => {
+          stream.write(chunk);
           process.stderr.write(
             chunk
               .toString()
@@ -227,32 +228,39 @@ export class SupervisedProcess {
     child.unref();
     const pid = child.pid;
     if (pid === undefined) {
+      log?.end();
       throw new Error(`could not start ${this.spec.name}: ${this.spec.command} is missing or not executable`);
     }
     this.#child = child;
     liveGroups.get(this.#stateDir)?.add(pid);
     publishGroups(this.#stateDir);
+    const stoppedOnRequest = (): boolean => this.#stopping;
+    child.on('exit', (code, signal) => {
+      this.#lastExit = { code, signal };
+      if (this.#child === child) this.#child = undefined;
+      // Anything the component forked dies with it (and releases the output pipes).
+      signalGroup(pid, 'SIGKILL');
+      liveGroups.get(this.#stateDir)?.delete(pid);
+      publishGroups(this.#stateDir);
+    });
+    // 'close' comes after 'exit' once the output pipes are drained, so the log is complete.
     this.#exited = new Promise<ExitStatus>((resolve) => {
-      child.on('exit', (code, signal) => {
+      child.on('close', (code, signal) => {
         const status = { code, signal };
-        this.#lastExit = status;
-        this.#child = undefined;
-        // Anything the component forked dies with it.
-        signalGroup(pid, 'SIGKILL');
-        liveGroups.get(this.#stateDir)?.delete(pid);
-        publishGroups(this.#stateDir);
-        this.#log?.end();
-        this.#log = undefined;
-        if (!this.#stopping) {
-          writeFileSync(
-            this.spec.logPath,
-            `=== ${this.spec.name} exited on its own: ${describeExit(status)}\n`,
-            {
-              flag: 'a',
-            },
-          );
-        }
-        resolve(status);
+        const finish = (): void => {
+          if (!stoppedOnRequest()) {
+            writeFileSync(
+              this.spec.logPath,
+              `=== ${this.spec.name} exited on its own: ${describeExit(status)}\n`,
+              {
+                flag: 'a',
+              },
+            );
+          }
+          resolve(status);
+        };
+        if (log) log.end(finish);
+        else finish();
       });
     });
   }

@@ -118,6 +118,34 @@ describe('SupervisedProcess', () => {
     }
   });
 
+  it('with attached output still writes every line to the log file', async () => {
+    const dir = mkdtempSync(join(scratch, 'attached-'));
+    const guard = guardStateDir(dir, { removeOnExit: false, handleSignals: false });
+    try {
+      const proc = new SupervisedProcess(
+        {
+          name: 'attached',
+          command: 'sh',
+          args: ['-c', 'echo "line one"; echo "line two" >&2'],
+          cwd: dir,
+          logPath: join(dir, 'attached.log'),
+          attachOutput: true,
+        },
+        dir,
+      );
+      proc.start();
+      const exit = await proc.exited;
+      assert.equal(exit.code, 0);
+      await eventually('both lines in the log', () => {
+        const log = readFileSync(join(dir, 'attached.log'), 'utf8');
+        return log.includes('line one\n') && log.includes('line two\n');
+      });
+      assert.match(proc.logTail(), /exited on its own: exit code 0/);
+    } finally {
+      guard.release();
+    }
+  });
+
   it('reports a missing binary by name', () => {
     const dir = mkdtempSync(join(scratch, 'missing-'));
     const proc = new SupervisedProcess(
