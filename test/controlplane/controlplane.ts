@@ -139,16 +139,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'mesh-injector-cp-'));
   const guard = guardStateDir(dir, { removeOnExit: !keepDir, handleSignals: options.handleSignals ?? true });
   const components = new Map<ComponentName, Component>();
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
 
-  const stopAll = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    for (const name of [...componentNames].reverse())
+  const stopInOrder = async (): Promise<void> => {
+    // Clients before the apiserver before etcd, so nothing logs errors about a vanished dependency.
+    for (const name of [...componentNames].reverse()) {
       await components.get(name)?.process.stop({ graceMs: 5000 });
+    }
     guard.release();
     if (!keepDir) rmSync(dir, { recursive: true, force: true });
   };
+  // Every caller (test cleanup, asyncDispose, a failed start) waits for the same single stop.
+  const stopAll = (): Promise<void> => (stopping ??= stopInOrder());
 
   try {
     const ports = await freePorts(6);
@@ -197,13 +199,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       return nodeNames.every((name) => isNodeSchedulable(nodes.items.find((n) => n.metadata?.name === name)));
     });
     const nodesReady = since();
+    // Pods are refused until their namespace's default service account exists (ServiceAccount admission).
     await waitUntil(deadline, 'service account default/default', components, async () => {
-      try {
-        await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
-        return true;
-      } catch {
-        return false;
-      }
+      await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return true;
     });
     const timings: StartupTimings = {
       certificates,

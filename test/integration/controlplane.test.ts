@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -63,21 +64,21 @@ function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
-before(async () => {
-  cp = await startControlPlane();
-  core = cp.kubeConfig.makeApiClient(CoreV1Api);
-  apps = cp.kubeConfig.makeApiClient(AppsV1Api);
-  console.log(
-    `control plane ${cp.kubernetesVersion} at ${cp.url} ready in ${cp.timings.total} ms`,
-    cp.timings,
-  );
-});
-
-after(async () => {
-  await cp.stop();
-});
-
 describe('control plane', { timeout: testTimeout }, () => {
+  before(async () => {
+    cp = await startControlPlane();
+    core = cp.kubeConfig.makeApiClient(CoreV1Api);
+    apps = cp.kubeConfig.makeApiClient(AppsV1Api);
+    console.log(
+      `control plane ${cp.kubernetesVersion} at ${cp.url} ready in ${cp.timings.total} ms`,
+      cp.timings,
+    );
+  });
+
+  after(async () => {
+    await cp.stop();
+  });
+
   it('serves the pinned version and has Ready kwok nodes reporting the kubelet version', async () => {
     const { stdout } = await run(cp.kubectlPath, [
       '--kubeconfig',
@@ -452,5 +453,29 @@ describe('control plane', { timeout: testTimeout }, () => {
       apiServer.resume();
     }
     await eventually('the apiserver answers again', () => core.readNamespace({ name: 'default' }));
+  });
+});
+
+describe('a control plane that cannot start', { timeout: testTimeout }, () => {
+  it('names the component, shows its log, and leaves no process or directory behind', async () => {
+    let message = '';
+    await assert.rejects(
+      startControlPlane({ nodes: 0, extraFlags: { 'kube-apiserver': ['--no-such-flag=1'] } }),
+      (error: unknown) => {
+        message = error instanceof Error ? error.message : String(error);
+        return true;
+      },
+    );
+    assert.match(
+      message,
+      /control plane did not start: kube-apiserver exited \(exit code 1\) while waiting for kube-apiserver healthy/,
+    );
+    assert.match(message, /--- kube-apiserver \(.*kube-apiserver\.log\) ---/);
+    assert.match(message, /unknown flag: --no-such-flag/);
+    const dir = /\((\/[^)]*)\/logs\/kube-apiserver\.log\)/.exec(message)?.[1];
+    assert.ok(dir !== undefined, 'the report names the log file');
+    assert.equal(existsSync(dir), false, 'the temporary directory is gone');
+    const { stdout } = await run('ps', ['-eo', 'args']);
+    assert.ok(!stdout.split('\n').some((line) => line.includes(dir)), 'no component of it still runs');
   });
 });
