@@ -2,13 +2,16 @@
 // with what the pinned Kubernetes release itself lists.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { ControlPlaneBuildError, ensureControlPlaneBinaries } from '../controlplane/build.ts';
 import { checkModulePins, parseGoMod } from '../controlplane/gomod.ts';
 import type { GoModFile, PinCheckInput } from '../controlplane/gomod.ts';
 import {
+  binaries,
   binDir,
   cacheDirEnv,
   cacheRoot,
@@ -153,5 +156,52 @@ describe('binary cache location', () => {
     assert.equal(cacheRoot({ HOME: '/h', XDG_CACHE_HOME: '/xdg' }), '/xdg/mesh-injector/controlplane');
     assert.equal(cacheRoot({ [cacheDirEnv]: '/custom' }), '/custom');
     assert.equal(binDir(versions, { [cacheDirEnv]: '/custom' }), `/custom/${versions.kubernetes}/bin`);
+  });
+});
+
+describe('build script', () => {
+  it('finds the cache current and builds nothing on a second run', async () => {
+    await ensureControlPlaneBinaries({ log: () => undefined });
+    const lines: string[] = [];
+    const again = await ensureControlPlaneBinaries({ log: (line) => lines.push(line) });
+    assert.equal(again.built, false);
+    assert.deepEqual(lines, []);
+    assert.deepEqual(again.stamp.versions, versions);
+    for (const binary of binaries) assert.ok(existsSync(join(again.binDir, binary.name)), binary.name);
+    assert.ok(readFileSync(again.kwokStagesPath, 'utf8').includes('name: pod-ready'));
+  });
+
+  it('says which binary failed and why, and leaves no stamp or lock', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'mesh-injector-build-test-'));
+    try {
+      // A go command that works for everything but `go build`.
+      const fakeGo = join(scratch, 'go');
+      writeFileSync(
+        fakeGo,
+        `#!/bin/sh\nif [ "$1" = build ]; then echo "cmd/fake.go:1:1: fake compile error" >&2; exit 2; fi\nexec ${goCommand()} "$@"\n`,
+      );
+      chmodSync(fakeGo, 0o755);
+      const cache = join(scratch, 'cache');
+      await assert.rejects(
+        ensureControlPlaneBinaries({
+          env: { ...process.env, GO: fakeGo, [cacheDirEnv]: cache },
+          log: () => undefined,
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof ControlPlaneBuildError);
+          assert.match(
+            error.message,
+            /^build etcd failed: .*go build .* exited with 2 .*end of its output:\ncmd\/fake.go:1:1: fake compile error$/s,
+          );
+          return true;
+        },
+      );
+      const dir = join(cache, versions.kubernetes);
+      assert.equal(existsSync(join(dir, 'stamp.json')), false);
+      assert.equal(existsSync(join(dir, '.build.lock')), false);
+      assert.equal(existsSync(join(dir, 'bin', 'etcd')), false);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
