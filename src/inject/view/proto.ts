@@ -737,9 +737,23 @@ export function cleanProxyConfigJSON(json: JsonObject): JsonObject {
  * escaping; a ProxyConfig is cleaned of default-valued fields first.
  */
 export function protoJSONText(name: string, json: JsonObject): string {
-  const object = name === 'ProxyConfig' ? cleanProxyConfigJSON(json) : protoJSON(name, json);
-  return goJSONEscape(JSON.stringify(object));
+  // Most pods share one ProxyConfig object (the mesh's defaultConfig), so the text is kept per object;
+  // configuration JSON is never modified once loaded.
+  let texts = protoTexts.get(json);
+  if (texts === undefined) {
+    texts = new Map();
+    protoTexts.set(json, texts);
+  }
+  let text = texts.get(name);
+  if (text === undefined) {
+    const object = name === 'ProxyConfig' ? cleanProxyConfigJSON(json) : protoJSON(name, json);
+    text = goJSONEscape(JSON.stringify(object));
+    texts.set(name, text);
+  }
+  return text;
 }
+
+const protoTexts = new WeakMap<JsonObject, Map<string, string>>();
 
 /** `protoToJSON` of a template value: the text for a message view, undefined for anything else. */
 export function protoToJSONText(value: unknown): string | undefined {
