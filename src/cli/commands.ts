@@ -1,4 +1,6 @@
 // Every command the binary has, in the order `--help` lists them.
 import type { Command } from './command.ts';
+import { kubeInjectCommand } from './kube-inject.ts';
+import { renderCommand } from './render.ts';
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [kubeInjectCommand, renderCommand];

@@ -33,8 +33,8 @@ export class ManifestError extends Error {
   readonly documentIndex: number;
   readonly line: number;
 
-  constructor(source: string, documentIndex: number, line: number, reason: string) {
-    super(`${source}: document ${documentIndex} (line ${line}): ${reason}`);
+  constructor(source: string, documentIndex: number, line: number, reason: string, cause?: unknown) {
+    super(`${source}: document ${documentIndex} (line ${line}): ${reason}`, { cause });
     this.documentIndex = documentIndex;
     this.line = line;
   }
@@ -147,7 +147,14 @@ function injectObject(object: JsonObject, ctx: Context): JsonObject | undefined 
     metadata: isJsonObject(template.metadata) ? template.metadata : {},
     spec: isJsonObject(template.spec) ? template.spec : {},
   };
-  const outcome = ctx.injector(pod, workload);
+  let outcome: InjectOutcome;
+  try {
+    outcome = ctx.injector(pod, workload);
+  } catch (err) {
+    // Name the document and workload so the user can find what failed in a long stream.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ManifestError(ctx.source, ctx.index, ctx.line, `${kind} "${workload.name}": ${reason}`, err);
+  }
   if (outcome.kind === 'skipped') {
     const where = workload.namespace === '' ? workload.name : `${workload.namespace}/${workload.name}`;
     ctx.warnings.push(`===> Skipping injection because ${kind} "${where}" ${outcome.reason}`);

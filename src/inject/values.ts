@@ -1,66 +1,18 @@
 // The injector `values`: the slice of Helm values Istio's `istio-sidecar-injector` ConfigMap carries under
 // `values`, which templates read as `.Values` by their JSON keys.
 //
-// The project ships its own defaults (the seeds' resource figures, Istio's chart layout). A user's values are
-// laid over them, so a partial values file still renders the default template; keys the user sets always win.
+// The project ships its own defaults (config/injector/values.json: the seeds' resource figures, Istio's chart
+// layout). A user's values are laid over them, so a partial values file still renders the default template; keys the user sets always win.
+import { defaultInjectorFiles } from './defaults.ts';
 import { ConfigError, mergeProto } from './mesh.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from './types.ts';
 import { parseYaml } from './yaml.ts';
 
-/** The project's default values, in the Istio chart's layout. */
+/** The project's default values (config/injector/values.json), in the Istio chart's layout. */
 export function defaultValues(): JsonObject {
-  return {
-    revision: '',
-    global: {
-      hub: 'docker.io/istio',
-      tag: '1.28.1',
-      variant: '',
-      imagePullPolicy: 'IfNotPresent',
-      imagePullSecrets: [],
-      istioNamespace: 'istio-system',
-      caAddress: '',
-      pilotCertProvider: 'istiod',
-      meshID: '',
-      network: '',
-      multiCluster: { clusterName: '' },
-      logAsJson: false,
-      logging: { level: 'default:info' },
-      sds: { token: { aud: 'istio-ca' } },
-      proxy: {
-        image: 'proxyv2',
-        autoInject: 'enabled',
-        clusterDomain: 'cluster.local',
-        statusPort: 15020,
-        includeIPRanges: '*',
-        excludeIPRanges: '',
-        includeInboundPorts: '*',
-        excludeInboundPorts: '',
-        includeOutboundPorts: '',
-        excludeOutboundPorts: '',
-        logLevel: 'warning',
-        componentLogLevel: 'misc:error',
-        privileged: false,
-        holdApplicationUntilProxyStarts: false,
-        readinessInitialDelaySeconds: 1,
-        readinessPeriodSeconds: 2,
-        readinessFailureThreshold: 30,
-        startupProbe: { enabled: false, failureThreshold: 600 },
-        resources: {
-          requests: { cpu: '10m', memory: '40Mi' },
-          limits: { cpu: '2', memory: '1Gi' },
-        },
-      },
-      proxy_init: {
-        image: 'proxyv2',
-        forceApplyIptables: false,
-      },
-    },
-    sidecarInjectorWebhook: {
-      rewriteAppHTTPProbe: true,
-      nativeSidecar: false,
-    },
-    pilot: { cni: { enabled: false, provider: 'default' } },
-  };
+  const parsed = JSON.parse(defaultInjectorFiles().values) as unknown;
+  if (!isJsonObject(parsed)) throw new Error('config/injector/values.json must hold a JSON object');
+  return parsed;
 }
 
 /**

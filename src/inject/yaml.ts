@@ -85,8 +85,8 @@ function loadChunk(source: string, chunk: Chunk, index: number): unknown {
   } catch (err) {
     if (err instanceof YAMLException) {
       // Both are 0-based; errors report 1-based lines and columns like editors do.
-      const line = chunk.firstLine + err.mark.line + 1;
-      throw new YamlError(source, index, line, err.mark.column + 1, err.reason);
+      const mark = err.mark ?? { line: 0, column: 0 };
+      throw new YamlError(source, index, chunk.firstLine + mark.line + 1, mark.column + 1, err.reason);
     }
     throw err;
   }

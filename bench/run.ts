@@ -1,0 +1,60 @@
+// `npm run bench`: runs every benchmark in turn (each in its own process, so one's heap and JIT state cannot
+// colour another's), then prints a summary table from the JSON each one writes to bench/results/.
+//
+//   node bench/run.ts [name...]      names: see `benchmarks` below (default: all)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Benchmark {
+  readonly name: string;
+  readonly script: string;
+  readonly args: readonly string[];
+  /** Lines for the summary table, from the benchmark's result file. */
+  readonly summarise: (result: Record<string, unknown>) => string[];
+}
+
+const root = join(import.meta.dirname, '..');
+const resultsDir = join(root, 'bench', 'results');
+
+const fmt = (value: unknown, digits = 0): string =>
+  typeof value === 'number'
+    ? value.toLocaleString('en-US', { maximumFractionDigits: digits })
+    : String(value);
+
+const benchmarks: readonly Benchmark[] = [
+  {
+    name: 'template',
+    script: 'bench/template.ts',
+    args: [],
+    summarise: (r) => [
+      `template engine: ${fmt(r.executionsPerSecond)} executions/s of a 500-line sidecar template (${fmt(r.meanMicroseconds, 1)} µs each)`,
+    ],
+  },
+];
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !benchmarks.some((b) => b.name === w));
+if (unknown.length > 0) {
+  console.error(
+    `unknown benchmark(s): ${unknown.join(', ')}; known: ${benchmarks.map((b) => b.name).join(', ')}`,
+  );
+  process.exit(2);
+}
+const selected = benchmarks.filter((b) => wanted.length === 0 || wanted.includes(b.name));
+const summary: string[] = [];
+let failed = false;
+for (const bench of selected) {
+  console.log(`\n== bench ${bench.name}`);
+  const run = spawnSync(process.execPath, [bench.script, ...bench.args], { cwd: root, stdio: 'inherit' });
+  const resultFile = join(resultsDir, `${bench.name}.json`);
+  if (run.status !== 0 || !existsSync(resultFile)) {
+    failed = true;
+    summary.push(`${bench.name}: FAILED (exit ${run.status ?? run.signal})`);
+    continue;
+  }
+  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>;
+  summary.push(...bench.summarise(result));
+}
+console.log(`\n== summary (results in bench/results/)\n${summary.map((l) => `  ${l}`).join('\n')}`);
+process.exit(failed ? 1 : 0);

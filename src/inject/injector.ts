@@ -1,0 +1,349 @@
+// The injection engine: one pipeline behind the webhook and `kube-inject`, so the same input gives the same pod.
+//
+//   decide -> validate annotations -> strip (re-injection) -> select templates -> render -> strategic merge
+//   -> user overrides -> post-process (cluster/network, prometheus, probes, metadata, order) -> JSON patch
+//
+// Every step is a pure function of the pod and the config, in Istio's order (pkg/kube/inject), so re-injecting an
+// injected pod gives the same pod. Templates are parsed once, when the injector is created; a config that does
+// not parse never becomes an injector.
+import jsonpatch, { type Operation } from 'fast-json-patch';
+import { parse, TemplateError, type FuncMap, type Template } from '../template/index.ts';
+import { Annotation, IGNORED_NAMESPACES, Label, annotationsOf, labelsOf } from './annotations.ts';
+import type { InjectorConfig } from './config.ts';
+import { injectRequired, type InjectionDecision } from './decide.ts';
+import { deploymentMetaFromPod, type DeploymentMeta } from './deploy-meta.ts';
+import { injectionFuncMap } from './funcs/index.ts';
+import { cloneObject } from './merge/json.ts';
+import { mergeTemplates, TemplateMergeError, type RenderedTemplate } from './merge/templates.ts';
+import { ConfigError, effectiveProxyConfig } from './mesh.ts';
+import { reapplyOverwrittenContainers, reinsertOverrides, stripPod } from './overrides.ts';
+import { applyProbeRewrite, updateProxy } from './probes.ts';
+import { applyPrometheusMerge, applySecurePrometheusAnnotation } from './prometheus.ts';
+import { reorderPod } from './reorder.ts';
+import { compileLabelSelector, LabelSelectorError } from './selector.ts';
+import { statusAnnotationFor } from './status.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from './types.ts';
+import { checkAnnotations } from './validate.ts';
+import { boolValue, stringValue } from './values.ts';
+import { inboundTrafficPolicyMode, proxyImages } from './view/images.ts';
+import { templateData } from './view/data.ts';
+import { YamlError, parseYaml } from './yaml.ts';
+
+/** Everything the injector is configured with; see `loadInjectorSettings` for reading it from files. */
+export interface InjectorSettings {
+  readonly config: InjectorConfig;
+  readonly values: JsonObject;
+  readonly mesh: JsonObject;
+  /** The injecting revision: "" for the default revision (kube-inject), or e.g. `default`, `canary`. */
+  readonly revision: string;
+  /** Render the proxy as a native sidecar (init container with restartPolicy Always) unless a pod says no. */
+  readonly nativeSidecars: boolean;
+  /** istiod's COMPLIANCE_POLICY (e.g. `fips-140-3`), exposed to templates as `.CompliancePolicy`. */
+  readonly compliancePolicy?: string;
+  /** Namespaces never injected; Istio's four by default. */
+  readonly ignoredNamespaces?: readonly string[];
+  /** What the template function `env` sees (never the process environment, so output is deterministic). */
+  readonly templateEnv?: Readonly<Record<string, string>>;
+  /** Names the config in error messages (a file or a ConfigMap). */
+  readonly source?: string;
+}
+
+/** Which decision rules apply: the webhook's (policy and selectors) or kube-inject's (opt-out only). */
+export type DecisionMode = 'webhook' | 'kube-inject';
+
+export interface InjectRequest {
+  /** The pod as received: an AdmissionReview object, or `{metadata, spec}` of a workload's pod template. */
+  readonly pod: JsonObject;
+  /** The namespace the pod is created in (the AdmissionRequest's); may be "" offline. */
+  readonly namespace: string;
+  /** The workload the pod belongs to; derived from the pod's owner references when absent. */
+  readonly workload?: DeploymentMeta;
+  /** Extra proxy env from the webhook path (`/inject/cluster/c1/net/n1` -> ISTIO_META_CLUSTER_ID, ...). */
+  readonly proxyEnvs?: Readonly<Record<string, string>>;
+  readonly mode: DecisionMode;
+}
+
+export type InjectResult =
+  | { readonly kind: 'skipped'; readonly decision: InjectionDecision }
+  | {
+      readonly kind: 'injected';
+      readonly decision: InjectionDecision;
+      /** The injected pod. */
+      readonly pod: JsonObject;
+      /** RFC 6902 operations turning the received pod into the injected one (managedFields untouched). */
+      readonly patch: Operation[];
+      /** Things worth telling the user that did not stop injection. */
+      readonly warnings: readonly string[];
+    };
+
+/** Injection failed for this pod: the message is what the API server returns to the user. */
+export class InjectionError extends Error {
+  override readonly name = 'InjectionError';
+}
+
+const defaultTemplatesAnnotation = Annotation.injectTemplates;
+
+function compileTemplates(settings: InjectorSettings, funcs: FuncMap): ReadonlyMap<string, Template> {
+  const source = settings.source ?? 'injector config';
+  const compiled = new Map<string, Template>();
+  for (const [name, text] of Object.entries(settings.config.templates)) {
+    try {
+      compiled.set(name, parse(name, text, { funcs }));
+    } catch (err) {
+      if (err instanceof TemplateError) throw new ConfigError(source, `templates.${name}`, err.message);
+      throw err;
+    }
+  }
+  return compiled;
+}
+
+function checkTemplateReferences(settings: InjectorSettings, templates: ReadonlyMap<string, Template>): void {
+  const source = settings.source ?? 'injector config';
+  const known = (name: string): boolean =>
+    templates.has(name) || Object.hasOwn(settings.config.aliases, name);
+  settings.config.defaultTemplates.forEach((name, i) => {
+    if (!known(name)) {
+      throw new ConfigError(source, `defaultTemplates[${i}]`, `no template or alias named "${name}"`);
+    }
+  });
+  for (const [alias, names] of Object.entries(settings.config.aliases)) {
+    names.forEach((name, i) => {
+      if (!templates.has(name)) {
+        throw new ConfigError(
+          source,
+          `aliases.${alias}[${i}]`,
+          `no template named "${name}" (aliases do not nest)`,
+        );
+      }
+    });
+  }
+  const selectorLists = [
+    ['neverInjectSelector', settings.config.neverInjectSelector],
+    ['alwaysInjectSelector', settings.config.alwaysInjectSelector],
+  ] as const;
+  for (const [field, selectors] of selectorLists) {
+    selectors.forEach((selector, i) => {
+      try {
+        compileLabelSelector(selector, `${field}[${i}]`);
+      } catch (err) {
+        if (err instanceof LabelSelectorError) throw new ConfigError(source, '', err.message);
+        throw err;
+      }
+    });
+  }
+}
+
+function numberOr(value: JsonValue | undefined, fallback: number): number {
+  return typeof value === 'number' ? value : fallback;
+}
+
+/** A configured, ready injector. Create one per config; `inject` is pure and safe to call concurrently. */
+export class Injector {
+  readonly settings: InjectorSettings;
+  readonly #templates: ReadonlyMap<string, Template>;
+
+  /** Parses every template and checks the config; throws ConfigError naming the template and position. */
+  constructor(settings: InjectorSettings) {
+    const funcs = injectionFuncMap({ env: settings.templateEnv ?? {} });
+    this.#templates = compileTemplates(settings, funcs);
+    checkTemplateReferences(settings, this.#templates);
+    this.settings = settings;
+  }
+
+  /** Whether the pod would be injected, and why, under the given rules. */
+  decide(pod: JsonObject, namespace: string, mode: DecisionMode): InjectionDecision {
+    const ignoredNamespaces = this.settings.ignoredNamespaces ?? IGNORED_NAMESPACES;
+    // kube-inject honours only the pod's own opt-out and the hard exclusions, as istioctl does.
+    const policy = mode === 'webhook' ? this.settings.config : { policy: 'enabled' };
+    return injectRequired(pod, policy, { ignoredNamespaces, namespace });
+  }
+
+  /** Injects one pod; throws InjectionError (bad annotations, template errors) with a user-facing message. */
+  inject(request: InjectRequest): InjectResult {
+    const decision = this.decide(request.pod, request.namespace, request.mode);
+    if (!decision.inject) return { kind: 'skipped', decision };
+    try {
+      return { kind: 'injected', decision, ...this.#run(request) };
+    } catch (err) {
+      throw asInjectionError(err);
+    }
+  }
+
+  #run(request: InjectRequest): { pod: JsonObject; patch: Operation[]; warnings: string[] } {
+    const { settings } = this;
+    const warnings: string[] = [];
+    // The patch must never touch managedFields, so they are left out of both sides of the diff.
+    const original = withoutManagedFields(request.pod);
+    if (namespaceOf(original) === '' && request.namespace !== '') setNamespace(original, request.namespace);
+    const annotations = annotationsOf(original);
+    checkAnnotations(annotations);
+    const dnsPolicy = isJsonObject(original.spec) ? original.spec.dnsPolicy : undefined;
+    if (typeof dnsPolicy === 'string' && dnsPolicy !== '' && dnsPolicy !== 'ClusterFirst') {
+      warnings.push(`dnsPolicy ${dnsPolicy} will cause the proxy's DNS capture to misbehave`);
+    }
+
+    const proxyConfig = effectiveProxyConfig(settings.mesh, annotations[Annotation.proxyConfig]);
+    const meshProxy = isJsonObject(settings.mesh.defaultConfig) ? settings.mesh.defaultConfig : {};
+    const statusPort = numberOr(meshProxy.statusPort, 15020);
+    const workload = request.workload ?? deploymentMetaFromPod(original, request.namespace);
+    const proxyEnvs = clusterAndNetworkEnvs(settings.values, request.proxyEnvs ?? {}, labelsOf(original));
+
+    const stripped = reinsertOverrides(stripPod(original, { statusPort }));
+    const { proxyImage, proxyInitImage } = proxyImages(settings.values, proxyConfig, annotations);
+    const data = templateData({
+      pod: stripped,
+      deploymentMeta: { name: workload.name, namespace: workload.namespace },
+      typeMeta: { kind: workload.kind, apiVersion: workload.apiVersion },
+      values: settings.values,
+      mesh: settings.mesh,
+      proxyConfig,
+      revision: settings.revision,
+      proxyImage,
+      proxyInitImage,
+      proxyUID: 1337n,
+      proxyGID: 1337n,
+      nativeSidecars: settings.nativeSidecars,
+      inboundTrafficPolicyMode: inboundTrafficPolicyMode(settings.mesh),
+      compliancePolicy: settings.compliancePolicy ?? '',
+    });
+
+    const rendered: RenderedTemplate[] = this.#selectTemplates(annotations).map(([name, template]) => ({
+      name,
+      output: parseYaml(template.execute(data), `output of template "${name}"`),
+    }));
+    const { mergedPod, templatePod } = mergeTemplates(original, rendered);
+    const interceptionMode =
+      typeof proxyConfig.interceptionMode === 'string' ? proxyConfig.interceptionMode : '';
+    let pod = reapplyOverwrittenContainers(mergedPod, original, templatePod, { interceptionMode });
+
+    // Post-processing, in Istio's order.
+    pod = overwriteProxyEnvs(pod, proxyEnvs);
+    pod = applyPrometheusMerge(pod, statusPort, meshBool(settings.mesh, 'enablePrometheusMerge'));
+    pod = applySecurePrometheusAnnotation(pod);
+    pod = applyProbeRewrite(pod, {
+      statusPort,
+      rewriteAppHTTPProbe: boolValue(settings.values, 'sidecarInjectorWebhook.rewriteAppHTTPProbe', true),
+    });
+    pod = this.#applyMetadata(pod, templatePod, proxyEnvs);
+    const hold =
+      proxyConfig.holdApplicationUntilProxyStarts === true ||
+      boolValue(settings.values, 'global.proxy.holdApplicationUntilProxyStarts', false);
+    pod = reorderPod(pod, { holdApplicationUntilProxyStarts: hold });
+
+    const patch = jsonpatch.compare(original, pod);
+    return { pod, patch, warnings };
+  }
+
+  #selectTemplates(annotations: Readonly<Record<string, string>>): [string, Template][] {
+    const requested = annotations[defaultTemplatesAnnotation];
+    const names =
+      requested === undefined
+        ? this.settings.config.defaultTemplates
+        : requested
+            .split(',')
+            .map((n) => n.trim())
+            .filter((n) => n !== '');
+    const expanded = names.flatMap((name) => this.settings.config.aliases[name] ?? [name]);
+    return expanded.map((name) => {
+      const template = this.#templates.get(name);
+      if (template === undefined) {
+        const have = [...this.#templates.keys()].sort().join(', ');
+        throw new InjectionError(`requested template "${name}" not found; have ${have}`);
+      }
+      return [name, template];
+    });
+  }
+
+  #applyMetadata(
+    pod: JsonObject,
+    templatePod: JsonObject,
+    proxyEnvs: Readonly<Record<string, string>>,
+  ): JsonObject {
+    const out = cloneObject(pod);
+    const metadata = isJsonObject(out.metadata) ? out.metadata : (out.metadata = {});
+    const annotations = isJsonObject(metadata.annotations)
+      ? metadata.annotations
+      : (metadata.annotations = {});
+    const labels = isJsonObject(metadata.labels) ? metadata.labels : (metadata.labels = {});
+    const revision = this.settings.revision === '' ? 'default' : this.settings.revision;
+    annotations[Annotation.status] = statusAnnotationFor(templatePod, revision);
+    // The label lets `kubectl get pods -l istio.io/rev=...` find what a revision injected. A label the user set
+    // (an object-level opt-in, possibly naming a revision tag) is theirs and is never overwritten.
+    if (!Object.hasOwn(labels, Label.revision)) labels[Label.revision] = revision;
+    const network = proxyEnvs[networkEnv];
+    if (network !== undefined && network !== '') labels[Label.network] = network;
+    for (const [key, value] of Object.entries(this.settings.config.injectedAnnotations))
+      annotations[key] = value;
+    return out;
+  }
+}
+
+const clusterEnv = 'ISTIO_META_CLUSTER_ID';
+const networkEnv = 'ISTIO_META_NETWORK';
+
+/**
+ * Istio's cluster/network resolution: the values give the defaults, the webhook path overrides them, and for the
+ * network the pod's `topology.istio.io/network` label wins. Other path parameters pass through as env vars.
+ */
+export function clusterAndNetworkEnvs(
+  values: JsonObject,
+  pathEnvs: Readonly<Record<string, string>>,
+  podLabels: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const envs: Record<string, string> = { ...pathEnvs };
+  const cluster = pathEnvs[clusterEnv] ?? stringValue(values, 'global.multiCluster.clusterName', '');
+  const network =
+    podLabels[Label.network] ?? pathEnvs[networkEnv] ?? stringValue(values, 'global.network', '');
+  if (cluster !== '') envs[clusterEnv] = cluster;
+  else Reflect.deleteProperty(envs, clusterEnv);
+  if (network !== '') envs[networkEnv] = network;
+  else Reflect.deleteProperty(envs, networkEnv);
+  return envs;
+}
+
+/** Replaces the proxy's env entries named in `envs` and appends them at the end, sorted by name (Istio's order). */
+function overwriteProxyEnvs(pod: JsonObject, envs: Readonly<Record<string, string>>): JsonObject {
+  const names = Object.keys(envs).sort();
+  if (names.length === 0) return pod;
+  return updateProxy(pod, (proxy) => {
+    const env = Array.isArray(proxy.env) ? proxy.env : [];
+    const kept = env.filter(
+      (e) => !(isJsonObject(e) && typeof e.name === 'string' && names.includes(e.name)),
+    );
+    return { ...proxy, env: [...kept, ...names.map((name) => ({ name, value: envs[name]! }))] };
+  });
+}
+
+function meshBool(mesh: JsonObject, field: string): boolean | undefined {
+  const value = mesh[field];
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+function withoutManagedFields(pod: JsonObject): JsonObject {
+  const copy = cloneObject(pod);
+  if (isJsonObject(copy.metadata)) Reflect.deleteProperty(copy.metadata, 'managedFields');
+  return copy;
+}
+
+function namespaceOf(pod: JsonObject): string {
+  return isJsonObject(pod.metadata) && typeof pod.metadata.namespace === 'string'
+    ? pod.metadata.namespace
+    : '';
+}
+
+function setNamespace(pod: JsonObject, namespace: string): void {
+  if (!isJsonObject(pod.metadata)) pod.metadata = {};
+  (pod.metadata).namespace = namespace;
+}
+
+function asInjectionError(err: unknown): Error {
+  if (err instanceof InjectionError) return err;
+  if (err instanceof TemplateError || err instanceof TemplateMergeError || err instanceof YamlError) {
+    return new InjectionError(err.message, { cause: err });
+  }
+  if (err instanceof Error && err.name !== 'TypeError' && err.name !== 'RangeError') {
+    // Domain errors (annotation validation, prometheus ports, overrides, config) carry user-facing messages.
+    return new InjectionError(err.message, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
