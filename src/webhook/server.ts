@@ -330,6 +330,11 @@ export class WebhookServer {
   }
 
   #track(server: HttpServer | HttpsServer): void {
+    // A listening server reports accept failures (e.g. out of file descriptors) as 'error'; unhandled,
+    // that would end the process. Errors while starting to listen reach start() as well.
+    server.on('error', (error: Error) => {
+      this.#log.error({ err: error }, 'listener error');
+    });
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
