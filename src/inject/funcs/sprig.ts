@@ -569,7 +569,7 @@ const A = 'any' as const;
 const V = 'value' as const;
 
 function sig<F extends TemplateFunction>(
-  params: readonly ('any' | 'string' | 'int' | 'float64' | 'bool')[],
+  params: readonly ('any' | 'value' | 'string' | 'int' | 'float64' | 'bool')[],
   fn: F,
 ): F {
   return withSignature({ params }, fn);
