@@ -1,6 +1,7 @@
 // Every command the binary has, in the order `--help` lists them.
 import type { Command } from './command.ts';
+import { iptablesCommand } from './iptables.ts';
 import { kubeInjectCommand } from './kube-inject.ts';
 import { renderCommand } from './render.ts';
 
-export const commands: readonly Command[] = [kubeInjectCommand, renderCommand];
+export const commands: readonly Command[] = [kubeInjectCommand, iptablesCommand, renderCommand];

@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import { Injector } from '../inject/injector.ts';
 import { injectManifests, ManifestError, type PodInjector } from '../inject/manifest.ts';
 import { ConfigError } from '../inject/mesh.ts';
-import { loadInjectorSettings } from '../inject/settings.ts';
 import { YamlError } from '../inject/yaml.ts';
 import { UsageError, type Command } from './command.ts';
 import { readInput, writeOutputAtomically } from './files.ts';
+import { injectorConfigHelp, injectorConfigOptions, settingsFromFlags } from './injector-flags.ts';
 
 const help = `Inject the sidecar into Kubernetes manifests, offline (like istioctl kube-inject).
 
@@ -21,11 +21,7 @@ on stderr. Without config flags the project's default config (config/injector/) 
 Flags:
   -f, --filename FILE         manifest to inject, or - for stdin (required)
   -o, --output FILE           write the result here instead of stdout (written whole, or not at all)
-      --injectConfigFile FILE istio-sidecar-injector ConfigMap, its config YAML, or a bare sidecar template
-      --meshConfigFile FILE   istio ConfigMap or mesh config YAML
-      --valuesFile FILE       istio-sidecar-injector ConfigMap or values JSON/YAML
-  -r, --revision REV          revision to inject as (default: the default revision)
-      --native-sidecars       render the proxy as a native sidecar (init container, restartPolicy Always)
+${injectorConfigHelp}
   -h, --help                  show this help
 
 Exit codes: 0 success, 1 invalid input or config (nothing written), 2 bad command line.
@@ -43,11 +39,7 @@ export const kubeInjectCommand: Command = {
         options: {
           filename: { type: 'string', short: 'f' },
           output: { type: 'string', short: 'o' },
-          injectConfigFile: { type: 'string' },
-          meshConfigFile: { type: 'string' },
-          valuesFile: { type: 'string' },
-          revision: { type: 'string', short: 'r' },
-          'native-sidecars': { type: 'boolean', default: false },
+          ...injectorConfigOptions,
         },
         allowPositionals: false,
       });
@@ -57,14 +49,7 @@ export const kubeInjectCommand: Command = {
     const { values } = parsed;
     if (values.filename === undefined) throw new UsageError('-f/--filename is required');
     try {
-      const settings = loadInjectorSettings({
-        ...(values.injectConfigFile === undefined ? {} : { injectConfigFile: values.injectConfigFile }),
-        ...(values.meshConfigFile === undefined ? {} : { meshConfigFile: values.meshConfigFile }),
-        ...(values.valuesFile === undefined ? {} : { valuesFile: values.valuesFile }),
-        ...(values.revision === undefined ? {} : { revision: values.revision }),
-        nativeSidecars: values['native-sidecars'],
-      });
-      const injector = new Injector(settings);
+      const injector = new Injector(settingsFromFlags(values));
       const input = await readInput(values.filename, io.stdin);
       const source = values.filename === '-' ? '<stdin>' : values.filename;
       const inject: PodInjector = (pod, workload) => {

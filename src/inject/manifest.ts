@@ -199,3 +199,15 @@ export function injectManifests(text: string, source: string, injector: PodInjec
   }
   return { output: parts.join('---\n'), warnings, injected };
 }
+
+/** Calls `visit` for the pod template of every workload in a YAML stream (Lists included), in order. */
+export function forEachWorkload(
+  text: string,
+  source: string,
+  visit: (pod: PodLike, workload: WorkloadRef) => void,
+): void {
+  injectManifests(text, source, (pod, workload) => {
+    visit(pod, workload);
+    return { kind: 'skipped', reason: '' };
+  });
+}
