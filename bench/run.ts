@@ -31,6 +31,14 @@ const benchmarks: readonly Benchmark[] = [
       `template engine: ${fmt(r.executionsPerSecond)} executions/s of a 500-line sidecar template (${fmt(r.meanMicroseconds, 1)} µs each)`,
     ],
   },
+  {
+    name: 'inject',
+    script: 'bench/inject.ts',
+    args: [],
+    summarise: (r) => [
+      `injection pipeline: ${fmt(r.podsPerSecond)} pods/s (${fmt(r.meanMicroseconds, 1)} µs/pod; target ${fmt(r.target)})`,
+    ],
+  },
 ];
 
 const wanted = process.argv.slice(2);
