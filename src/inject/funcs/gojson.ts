@@ -23,9 +23,9 @@ import {
   goTypeName,
   isExported,
   isNilPointer,
-  sortedKeys,
   structMember,
 } from '../../template/values.ts';
+import { goSortedKeys } from './gostrings.ts';
 
 /** A marshalling failure, with Go's message (`json: unsupported value: NaN`). */
 export class GoJsonError extends Error {
@@ -180,7 +180,7 @@ class Encoder {
       const keys =
         ordered && info === undefined
           ? Object.keys(record).filter((k) => record[k] !== undefined)
-          : sortedKeys(value);
+          : goSortedKeys(value);
       this.encodeEntries(
         keys.map((k) => [k, record[k]]),
         ordered,
@@ -288,6 +288,9 @@ export function goJsonUnmarshal(text: string): unknown {
   return result.value;
 }
 
+/** An array or object being read: its elements so far, or its entries and the key awaiting a value. */
+type Container = { items: unknown[] } | { object: Record<string, unknown>; key: string };
+
 /** Go's nesting limit (encoding/json maxNestingDepth). */
 const MAX_DEPTH = 10000;
 
@@ -307,7 +310,7 @@ class Parser {
 
   parseDocument(): unknown {
     this.skipSpace();
-    const value = this.parseValue('looking for beginning of value');
+    const value = this.parseValue();
     this.skipSpace();
     if (this.pos < this.bytes.length) this.fail('after top-level value');
     return value;
@@ -317,9 +320,15 @@ class Parser {
     return this.pos < this.bytes.length ? this.bytes[this.pos]! : -1;
   }
 
-  private fail(context: string): never {
-    if (this.pos >= this.bytes.length)
+  /**
+   * Go's scanner feeds a space at the end of the input: where a space is itself invalid (inside a number,
+   * a literal or an escape) the error names it, elsewhere the input just ended.
+   */
+  private fail(context: string, spaceInvalid = false): never {
+    if (this.pos >= this.bytes.length) {
+      if (spaceInvalid) throw new GoJsonSyntaxError(`invalid character ' ' ${context}`, this.bytes.length);
       throw new GoJsonSyntaxError('unexpected end of JSON input', this.bytes.length);
+    }
     throw new GoJsonSyntaxError(
       `invalid character ${quoteChar(this.bytes[this.pos]!)} ${context}`,
       this.pos + 1,
@@ -334,13 +343,85 @@ class Parser {
     }
   }
 
-  private parseValue(context: string): unknown {
+  /**
+   * One value, iteratively: nesting is kept on an explicit stack so that Go's depth limit (10000), not the
+   * JS call stack, decides how deep a document may go.
+   */
+  private parseValue(): unknown {
+    const stack: Container[] = [];
+    for (;;) {
+      // At the start of a value.
+      let value: unknown;
+      const c = this.peek();
+      if (c === 0x7b || c === 0x5b) {
+        if (++this.depth > MAX_DEPTH) this.fail('exceeded max depth');
+        this.pos++;
+        this.skipSpace();
+        const close = c === 0x7b ? 0x7d : 0x5d;
+        if (this.peek() === close) {
+          this.pos++;
+          this.depth--;
+          value = c === 0x7b ? {} : [];
+        } else {
+          stack.push(c === 0x7b ? { object: {}, key: this.parseKey() } : { items: [] });
+          continue;
+        }
+      } else {
+        value = this.parseScalar();
+      }
+      // A value is complete: hand it to the enclosing containers, closing those that end here.
+      for (;;) {
+        const top = stack.at(-1);
+        if (top === undefined) return value;
+        this.skipSpace();
+        const next = this.peek();
+        if ('items' in top) {
+          top.items.push(value);
+          if (next === 0x2c) {
+            this.pos++;
+            this.skipSpace();
+            break;
+          }
+          if (next !== 0x5d) this.fail('after array element');
+          value = top.items;
+        } else {
+          // A plain assignment to `__proto__` would change the prototype instead of adding a key.
+          Object.defineProperty(top.object, top.key, {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+          if (next === 0x2c) {
+            this.pos++;
+            this.skipSpace();
+            top.key = this.parseKey();
+            break;
+          }
+          if (next !== 0x7d) this.fail('after object key:value pair');
+          value = top.object;
+        }
+        this.pos++;
+        this.depth--;
+        stack.pop();
+      }
+    }
+  }
+
+  /** An object key and its colon, leaving the position at the value. */
+  private parseKey(): string {
+    if (this.peek() !== 0x22) this.fail('looking for beginning of object key string');
+    const key = this.parseString();
+    this.skipSpace();
+    if (this.peek() !== 0x3a) this.fail('after object key');
+    this.pos++;
+    this.skipSpace();
+    return key;
+  }
+
+  private parseScalar(): unknown {
     const c = this.peek();
     switch (c) {
-      case 0x7b: // {
-        return this.parseObject();
-      case 0x5b: // [
-        return this.parseArray();
       case 0x22: // "
         return this.parseString();
       case 0x74: // t
@@ -354,82 +435,14 @@ class Parser {
         return null;
       default:
         if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.parseNumber();
-        return this.fail(context);
-    }
-  }
-
-  private enter(): void {
-    if (++this.depth > MAX_DEPTH) this.fail('exceeded max depth');
-  }
-
-  private parseObject(): Record<string, unknown> {
-    this.enter();
-    this.pos++;
-    const out: Record<string, unknown> = {};
-    this.skipSpace();
-    if (this.peek() === 0x7d) {
-      this.pos++;
-      this.depth--;
-      return out;
-    }
-    for (;;) {
-      if (this.peek() !== 0x22) this.fail('looking for beginning of object key string');
-      const key = this.parseString();
-      this.skipSpace();
-      if (this.peek() !== 0x3a) this.fail('after object key');
-      this.pos++;
-      this.skipSpace();
-      const value = this.parseValue('looking for beginning of value');
-      // A plain assignment to `__proto__` would change the prototype instead of adding a key.
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-      this.skipSpace();
-      const c = this.peek();
-      if (c === 0x2c) {
-        this.pos++;
-        this.skipSpace();
-        continue;
-      }
-      if (c === 0x7d) {
-        this.pos++;
-        this.depth--;
-        return out;
-      }
-      this.fail('after object key:value pair');
-    }
-  }
-
-  private parseArray(): unknown[] {
-    this.enter();
-    this.pos++;
-    const out: unknown[] = [];
-    this.skipSpace();
-    if (this.peek() === 0x5d) {
-      this.pos++;
-      this.depth--;
-      return out;
-    }
-    for (;;) {
-      out.push(this.parseValue('looking for beginning of value'));
-      this.skipSpace();
-      const c = this.peek();
-      if (c === 0x2c) {
-        this.pos++;
-        this.skipSpace();
-        continue;
-      }
-      if (c === 0x5d) {
-        this.pos++;
-        this.depth--;
-        return out;
-      }
-      this.fail('after array element');
+        return this.fail('looking for beginning of value');
     }
   }
 
   private parseLiteral(word: string): void {
     this.pos++;
     for (let i = 1; i < word.length; i++) {
-      if (this.peek() !== word.charCodeAt(i)) this.fail(`in literal ${word} (expecting '${word[i]!}')`);
+      if (this.peek() !== word.charCodeAt(i)) this.fail(`in literal ${word} (expecting '${word[i]!}')`, true);
       this.pos++;
     }
   }
@@ -443,11 +456,11 @@ class Parser {
     } else if (c >= 0x31 && c <= 0x39) {
       while (isDigit(this.peek())) this.pos++;
     } else {
-      this.fail('in numeric literal');
+      this.fail('in numeric literal', true);
     }
     if (this.peek() === 0x2e) {
       this.pos++;
-      if (!isDigit(this.peek())) this.fail('after decimal point in numeric literal');
+      if (!isDigit(this.peek())) this.fail('after decimal point in numeric literal', true);
       while (isDigit(this.peek())) this.pos++;
     }
     c = this.peek();
@@ -455,7 +468,7 @@ class Parser {
       this.pos++;
       c = this.peek();
       if (c === 0x2b || c === 0x2d) this.pos++;
-      if (!isDigit(this.peek())) this.fail('in exponent of numeric literal');
+      if (!isDigit(this.peek())) this.fail('in exponent of numeric literal', true);
       while (isDigit(this.peek())) this.pos++;
     }
     const text = utf8Decoder.decode(this.bytes.subarray(start, this.pos));
@@ -499,7 +512,7 @@ class Parser {
       this.pos++;
       return simple;
     }
-    if (c !== 0x75) this.fail('in string escape code');
+    if (c !== 0x75) this.fail('in string escape code', true);
     this.pos++;
     const first = this.readHex4();
     if (first < 0xd800 || first > 0xdfff) return String.fromCharCode(first);
@@ -518,7 +531,7 @@ class Parser {
     let n = 0;
     for (let i = 0; i < 4; i++) {
       const d = hexValue(this.peek());
-      if (d < 0) this.fail('in \\u hexadecimal character escape');
+      if (d < 0) this.fail('in \\u hexadecimal character escape', true);
       n = n * 16 + d;
       this.pos++;
     }

@@ -57,6 +57,33 @@ export function sliceString(s: string, low: number | undefined, high: number | u
   return fromUtf8(bytes.subarray(start, end));
 }
 
+/**
+ * Go's string order (UTF-8 bytes, i.e. code points). JS's `<` compares UTF-16 units, which puts characters
+ * beyond U+FFFF before U+E000..U+FFFF.
+ */
+export function compareGoStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800-DFFF) encode code points above every BMP unit from E000 up.
+    const surrogateX = x >= 0xd800 && x <= 0xdfff;
+    const surrogateY = y >= 0xd800 && y <= 0xdfff;
+    if (surrogateX !== surrogateY && (surrogateX ? y : x) >= 0xe000) return surrogateX ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The keys of a map in Go's order (sorted by bytes), skipping keys whose value is undefined. */
+export function goSortedKeys(map: object): string[] {
+  const record = map as Record<string, unknown>;
+  return Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort(compareGoStrings);
+}
+
 const SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
 /** unicode.IsSpace. */

@@ -46,6 +46,8 @@ import {
   basePath,
   byteLength,
   cleanPath,
+  compareGoStrings,
+  goSortedKeys,
   dirPath,
   extPath,
   fromUtf8,
@@ -226,14 +228,6 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 function inList(list: readonly unknown[], needle: unknown): boolean {
   return list.some((item) => deepEqual(needle, item));
-}
-
-/** Go's string order: UTF-8 bytes, which is code point order (JS's < compares UTF-16 units). */
-export function compareBytes(a: string, b: string): number {
-  const x = Array.from(a, (c) => c.codePointAt(0)!);
-  const y = Array.from(b, (c) => c.codePointAt(0)!);
-  for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
 }
 
 /** A Go int argument as a JS number (callers only use it for lengths and indexes). */
@@ -888,7 +882,7 @@ export function createSprigFuncMap(env: ReadonlyMap<string, string>): FuncMap {
     join: sig([S, A], (sep: string, v: unknown) => strslice(v).join(sep)),
     sortAlpha: sig([A], (list: unknown) => {
       if (!Array.isArray(list)) return [strval(list)];
-      return strslice(list).sort(compareBytes);
+      return strslice(list).sort(compareGoStrings);
     }),
 
     // Defaults and JSON.
@@ -977,7 +971,7 @@ export function createSprigFuncMap(env: ReadonlyMap<string, string>): FuncMap {
       dicts.map(dictArg).flatMap((map) => (map !== null && hasKey(map, key) ? [map[key]] : [])),
     ),
     keys: variadic([], V, (...dicts: unknown[]) =>
-      dicts.map(dictArg).flatMap((map) => (map === null ? [] : sortedKeys(map))),
+      dicts.map(dictArg).flatMap((map) => (map === null ? [] : goSortedKeys(map))),
     ),
     pick: variadic([V], S, (d: unknown, ...keys: string[]) => {
       const map = dictArg(d);
@@ -998,7 +992,7 @@ export function createSprigFuncMap(env: ReadonlyMap<string, string>): FuncMap {
     mustMergeOverwrite: variadic([V], V, (dst: unknown, ...srcs: unknown[]) => mergeMaps(true, dst, srcs)),
     values: sig([V], (d: unknown) => {
       const map = dictArg(d);
-      return map === null ? [] : sortedKeys(map).map((key) => map[key]);
+      return map === null ? [] : goSortedKeys(map).map((key) => map[key]);
     }),
     append: push,
     push,
