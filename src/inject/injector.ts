@@ -60,6 +60,8 @@ export interface InjectRequest {
   readonly workload?: DeploymentMeta;
   /** Extra proxy env from the webhook path (`/inject/cluster/c1/net/n1` -> ISTIO_META_CLUSTER_ID, ...). */
   readonly proxyEnvs?: Readonly<Record<string, string>>;
+  /** Native sidecars for this pod (the webhook's node-version detection); default: the settings' value. */
+  readonly nativeSidecars?: boolean;
   readonly mode: DecisionMode;
 }
 
@@ -202,7 +204,7 @@ export class Injector {
       proxyInitImage,
       proxyUID: 1337n,
       proxyGID: 1337n,
-      nativeSidecars: settings.nativeSidecars,
+      nativeSidecars: request.nativeSidecars ?? settings.nativeSidecars,
       inboundTrafficPolicyMode: inboundTrafficPolicyMode(settings.mesh),
       compliancePolicy: settings.compliancePolicy ?? '',
     });
@@ -333,7 +335,7 @@ function namespaceOf(pod: JsonObject): string {
 
 function setNamespace(pod: JsonObject, namespace: string): void {
   if (!isJsonObject(pod.metadata)) pod.metadata = {};
-  (pod.metadata).namespace = namespace;
+  pod.metadata.namespace = namespace;
 }
 
 function asInjectionError(err: unknown): Error {

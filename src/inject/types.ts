@@ -17,6 +17,14 @@ export type {
   V1Probe as Probe,
 } from '@kubernetes/client-node';
 
+/** One RFC 6902 operation (admission patches, JSON-patch requests to the API server). */
+export interface JsonPatchOperation {
+  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  readonly path: string;
+  readonly value?: JsonValue;
+  readonly from?: string;
+}
+
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

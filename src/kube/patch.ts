@@ -8,7 +8,7 @@
 // - `json`: RFC 6902 operations, with `test` for preconditions;
 // - `apply`: server-side apply of a full intent object, owned by `fieldManager`.
 import { PatchStrategy, setHeaderOptions, type ConfigurationOptions } from '@kubernetes/client-node';
-import type { JsonObject, JsonValue } from '../inject/types.ts';
+import type { JsonObject, JsonPatchOperation, JsonValue } from '../inject/types.ts';
 import { Backoff } from './backoff.ts';
 import { sleep, systemClock, type Clock } from './clock.ts';
 import {
@@ -34,12 +34,7 @@ export function patchContentType(type: PatchType): ConfigurationOptions {
   return setHeaderOptions('Content-Type', patchContentTypes[type]);
 }
 
-export interface JsonPatchOperation {
-  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
-  readonly path: string;
-  readonly value?: JsonValue;
-  readonly from?: string;
-}
+export type { JsonPatchOperation } from '../inject/types.ts';
 
 export interface ConflictRetry {
   /** Attempts in all, the first included; default 5. */

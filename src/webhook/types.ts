@@ -4,7 +4,9 @@
 // one `Admit` function that sees a decoded request and says allow (with or without a patch) or deny.
 // Keeping that seam a plain function lets tests drive the server with fakes and lets the same
 // injector run behind other front ends.
-import type { JsonObject, JsonValue } from '../inject/types.ts';
+import type { JsonObject, JsonPatchOperation } from '../inject/types.ts';
+
+export type { JsonPatchOperation } from '../inject/types.ts';
 
 export interface GroupVersionKind {
   /** "" for the core API group (Pods). */
@@ -13,13 +15,6 @@ export interface GroupVersionKind {
   readonly kind: string;
 }
 
-/** One RFC 6902 operation, as the API server applies it to the admitted object. */
-export interface JsonPatchOperation {
-  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
-  readonly path: string;
-  readonly value?: JsonValue;
-  readonly from?: string;
-}
 
 /** What the injector is asked about: the decoded admission request plus the webhook path's parameters. */
 export interface AdmissionInput {
