@@ -276,7 +276,7 @@ export interface DecodeResult {
  * float64 (or JsonNumberText with `rawNumbers`). Throws GoJsonSyntaxError for invalid JSON.
  */
 export function goJsonDecode(text: string, options?: { rawNumbers?: boolean }): DecodeResult {
-  const parser = new Parser(Buffer.from(text, 'utf8'), options?.rawNumbers === true);
+  const parser = new Parser(text, options?.rawNumbers === true);
   const value = parser.parseDocument();
   return parser.error === undefined ? { value } : { value, error: parser.error };
 }
@@ -294,17 +294,15 @@ type Container = { items: unknown[] } | { object: Record<string, unknown>; key: 
 /** Go's nesting limit (encoding/json maxNestingDepth). */
 const MAX_DEPTH = 10000;
 
-const utf8Decoder = new TextDecoder('utf-8');
-
 class Parser {
   private pos = 0;
   private depth = 0;
   error: string | undefined;
-  private readonly bytes: Uint8Array;
+  private readonly text: string;
   private readonly rawNumbers: boolean;
 
-  constructor(bytes: Uint8Array, rawNumbers: boolean) {
-    this.bytes = bytes;
+  constructor(text: string, rawNumbers: boolean) {
+    this.text = text;
     this.rawNumbers = rawNumbers;
   }
 
@@ -312,12 +310,12 @@ class Parser {
     this.skipSpace();
     const value = this.parseValue();
     this.skipSpace();
-    if (this.pos < this.bytes.length) this.fail('after top-level value');
+    if (this.pos < this.text.length) this.fail('after top-level value');
     return value;
   }
 
   private peek(): number {
-    return this.pos < this.bytes.length ? this.bytes[this.pos]! : -1;
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
   }
 
   /**
@@ -325,12 +323,12 @@ class Parser {
    * a literal or an escape) the error names it, elsewhere the input just ended.
    */
   private fail(context: string, spaceInvalid = false): never {
-    if (this.pos >= this.bytes.length) {
-      if (spaceInvalid) throw new GoJsonSyntaxError(`invalid character ' ' ${context}`, this.bytes.length);
-      throw new GoJsonSyntaxError('unexpected end of JSON input', this.bytes.length);
+    if (this.pos >= this.text.length) {
+      if (spaceInvalid) throw new GoJsonSyntaxError(`invalid character ' ' ${context}`, this.text.length);
+      throw new GoJsonSyntaxError('unexpected end of JSON input', this.text.length);
     }
     throw new GoJsonSyntaxError(
-      `invalid character ${quoteChar(this.bytes[this.pos]!)} ${context}`,
+      `invalid character ${quoteChar(firstUtf8Byte(this.text.codePointAt(this.pos)!))} ${context}`,
       this.pos + 1,
     );
   }
@@ -471,7 +469,7 @@ class Parser {
       if (!isDigit(this.peek())) this.fail('in exponent of numeric literal', true);
       while (isDigit(this.peek())) this.pos++;
     }
-    const text = utf8Decoder.decode(this.bytes.subarray(start, this.pos));
+    const text = this.text.slice(start, this.pos);
     if (this.rawNumbers) return new JsonNumberText(text);
     const n = Number(text);
     if (!Number.isFinite(n)) {
@@ -489,16 +487,16 @@ class Parser {
       const c = this.peek();
       if (c < 0) this.fail('in string literal');
       if (c === 0x22) {
-        out += utf8Decoder.decode(this.bytes.subarray(start, this.pos));
+        out += this.text.slice(start, this.pos);
         this.pos++;
-        return out;
+        return out.isWellFormed() ? out : out.toWellFormed();
       }
       if (c < 0x20) this.fail('in string literal');
       if (c !== 0x5c) {
         this.pos++;
         continue;
       }
-      out += utf8Decoder.decode(this.bytes.subarray(start, this.pos));
+      out += this.text.slice(start, this.pos);
       this.pos++;
       out += this.parseEscape();
       start = this.pos;
@@ -517,7 +515,7 @@ class Parser {
     const first = this.readHex4();
     if (first < 0xd800 || first > 0xdfff) return String.fromCharCode(first);
     // Go pairs a high surrogate with a following \u low surrogate; anything else becomes U+FFFD.
-    if (first <= 0xdbff && this.peek() === 0x5c && this.bytes[this.pos + 1] === 0x75) {
+    if (first <= 0xdbff && this.peek() === 0x5c && this.text.charCodeAt(this.pos + 1) === 0x75) {
       const save = this.pos;
       this.pos += 2;
       const second = this.readHex4();
@@ -559,6 +557,15 @@ function hexValue(c: number): number {
   if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
   if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
   return -1;
+}
+
+/** The first UTF-8 byte of a code point: what Go's byte-wise scanner sees (a lone surrogate is U+FFFD). */
+function firstUtf8Byte(cp: number): number {
+  if (cp < 0x80) return cp;
+  if (cp < 0x800) return 0xc0 | (cp >> 6);
+  if (cp >= 0xd800 && cp <= 0xdfff) return 0xef;
+  if (cp < 0x10000) return 0xe0 | (cp >> 12);
+  return 0xf0 | (cp >> 18);
 }
 
 /** Go's quoteChar: how the scanner names an offending byte in its messages. */

@@ -93,6 +93,11 @@ export function isSpace(cp: number): boolean {
 
 /** strings.TrimSpace. */
 export function trimSpace(s: string): string {
+  if (s === '') return s;
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  // Fast path: nothing to trim (an ASCII non-space character at both ends).
+  if (first < 0x80 && last < 0x80 && first > 0x20 && last > 0x20) return s;
   const chars = Array.from(s);
   let start = 0;
   let end = chars.length;

@@ -138,17 +138,19 @@ function daysIn(month: number, year: number): number {
 // Key order: go-yaml v2's keyList.Less for string keys.
 
 function isLetter(cp: number): boolean {
+  if (cp < 0x80) return (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
   return /\p{L}/u.test(String.fromCodePoint(cp));
 }
 
 function isUnicodeDigit(cp: number): boolean {
+  if (cp < 0x80) return cp >= 0x30 && cp <= 0x39;
   return /\p{Nd}/u.test(String.fromCodePoint(cp));
 }
 
 /** go-yaml v2's "natural" key order: runs of digits compare by value, non-letters sort before letters. */
 export function yamlKeyLess(a: string, b: string): boolean {
-  const ar = Array.from(a, (c) => c.codePointAt(0)!);
-  const br = Array.from(b, (c) => c.codePointAt(0)!);
+  const ar = codePoints(a);
+  const br = codePoints(b);
   for (let i = 0; i < ar.length && i < br.length; i++) {
     if (ar[i] === br[i]) continue;
     const al = isLetter(ar[i]!);
@@ -238,8 +240,8 @@ function analyze(chars: readonly number[]): Analysis {
   let previousSpace = false;
   let previousBreak = false;
   let precededByWhitespace = true;
-  const startsWith = (prefix: string): boolean => String.fromCodePoint(...chars.slice(0, 3)) === prefix;
-  if (chars.length >= 3 && (startsWith('---') || startsWith('...'))) blockIndicators = true;
+  const [c0, c1, c2] = chars;
+  if (c0 === c1 && c1 === c2 && (c0 === 0x2d || c0 === 0x2e)) blockIndicators = true; // "---" or "..."
   const last = chars.length - 1;
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i]!;
@@ -289,7 +291,13 @@ function analyze(chars: readonly number[]): Analysis {
 }
 
 function codePoints(s: string): number[] {
-  return Array.from(s, (c) => c.codePointAt(0)!);
+  const out = new Array<number>(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) return Array.from(s, (ch) => ch.codePointAt(0)!);
+    out[i] = c;
+  }
+  return out;
 }
 
 function utf8Length(chars: readonly number[]): number {
@@ -439,8 +447,22 @@ class Emitter {
     this.popIndent();
   }
 
+  /** Writes a run of characters that holds no line break, when no folding can happen inside it. */
+  private writeRun(chars: readonly number[], allowBreaks: boolean): boolean {
+    if (chars.some(isBreak)) return false;
+    if (allowBreaks && this.column + chars.length > BEST_WIDTH && chars.includes(0x20)) return false;
+    this.out += String.fromCodePoint(...chars);
+    this.column += chars.length;
+    return true;
+  }
+
   private writePlain(chars: readonly number[], allowBreaks: boolean): void {
     if (!this.whitespace) this.put(' ');
+    if (chars.length < 4096 && this.writeRun(chars, allowBreaks)) {
+      this.whitespace = false;
+      this.indention = false;
+      return;
+    }
     let spaces = false;
     let breaks = false;
     chars.forEach((c, i) => {
