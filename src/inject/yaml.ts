@@ -111,6 +111,12 @@ export function parseYamlDocuments(text: string, source: string): YamlDocument[]
 
 /** Parses exactly one YAML document (an empty source gives `undefined`). */
 export function parseYaml(text: string, source: string): unknown {
+  // Most sources hold one document; parse them in one pass, without splitting the text into lines first.
+  if (isBlank(text)) return undefined;
+  if (!/^(---|\.\.\.)(?=[ \t]|$)/m.test(text)) {
+    const value = loadChunk(source, { text, firstLine: 0 }, 0);
+    return value === null ? undefined : value;
+  }
   const documents = parseYamlDocuments(text, source);
   if (documents.length > 1) {
     throw new YamlError(source, 1, documents[1]!.line, 1, 'expected a single YAML document, found several');
