@@ -176,7 +176,11 @@ export class Injector {
     const warnings: string[] = [];
     // The patch must never touch managedFields, so they are left out of both sides of the diff.
     const original = withoutManagedFields(request.pod);
-    if (namespaceOf(original) === '' && request.namespace !== '') setNamespace(original, request.namespace);
+    // At admission the API server has already put the request's namespace on the pod, so the webhook fills it
+    // in as istiod does. A workload's pod template carries none, and kube-inject must not write one into it.
+    if (request.mode === 'webhook' && namespaceOf(original) === '' && request.namespace !== '') {
+      setNamespace(original, request.namespace);
+    }
     const annotations = annotationsOf(original);
     checkAnnotations(annotations);
     const dnsPolicy = isJsonObject(original.spec) ? original.spec.dnsPolicy : undefined;
