@@ -115,6 +115,18 @@ export function findString(re: GoRegexp, s: string): string {
   return m === undefined ? '' : s.slice(m.start, m.end);
 }
 
+/** FindStringSubmatch: the match and its groups ("" for a group that did not take part), or undefined. */
+export function findStringSubmatch(re: GoRegexp, s: string): string[] | undefined {
+  const m = execAt(re, s, 0);
+  return m === undefined ? undefined : m.groups.map((g) => g ?? '');
+}
+
+/** FindAllStringSubmatch. */
+export function findAllStringSubmatch(re: GoRegexp, s: string, n: number): string[][] {
+  if (n === 0) return [];
+  return allMatches(re, s, n).map((m) => m.groups.map((g) => g ?? ''));
+}
+
 /** FindAllString. */
 export function findAllString(re: GoRegexp, s: string, n: number): string[] {
   if (n === 0) return [];

@@ -31,6 +31,8 @@ import {
 } from '../../template/values.ts';
 import { adler32, base32Decode, base32Encode, base64Decode, base64Encode } from './encoding.ts';
 import { GoJsonError, goJsonDecode, goJsonMarshal, GoJsonSyntaxError } from './gojson.ts';
+import { newVersion, semverCompare } from './gosemver.ts';
+import { hostname, parseURL, parseUserinfo, urlString, userinfoString, type GoURL } from './gourl.ts';
 import {
   castToFloat64,
   castToInt64,
@@ -107,10 +109,6 @@ export const UNSUPPORTED_SPRIG_FUNCTIONS: Readonly<Record<string, string>> = Obj
   snakecase: 'not implemented (xstrings case conversion is not used by injection templates)',
   camelcase: 'not implemented (xstrings case conversion is not used by injection templates)',
   kebabcase: 'not implemented (xstrings case conversion is not used by injection templates)',
-  semver: 'not implemented (Masterminds/semver parsing is not used by injection templates)',
-  semverCompare: 'not implemented (Masterminds/semver constraints are not used by injection templates)',
-  urlParse: 'not implemented (Go net/url parsing is not used by injection templates)',
-  urlJoin: 'not implemented (Go net/url formatting is not used by injection templates)',
 }); // prettier-ignore
 
 // ---------------------------------------------------------------------------------------------------------
@@ -547,6 +545,61 @@ export function expandEnv(s: string, lookup: (name: string) => string): string {
     i = j + 1;
   }
   return i === 0 ? s : out + s.slice(i);
+}
+
+function urlParse(v: string): Record<string, unknown> {
+  let url: GoURL;
+  try {
+    url = parseURL(v);
+  } catch (err) {
+    throw new GoPanic(`unable to parse url: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return {
+    scheme: url.scheme,
+    host: url.host,
+    hostname: hostname(url),
+    path: url.path,
+    query: url.rawQuery,
+    opaque: url.opaque,
+    fragment: url.fragment,
+    userinfo: userinfoString(url.user),
+  };
+}
+
+function urlJoin(d: unknown): string {
+  const map = dictArg(d);
+  const get = (key: string): string => {
+    if (map === null || !hasKey(map, key)) return '';
+    const value = map[key];
+    if (typeof value === 'string') return value;
+    if (value instanceof GoNamed && typeof value.value === 'string') return value.value;
+    if (value === null) throw new GoPanic(NIL_DEREFERENCE);
+    throw new GoPanic(`unable to parse ${key} key, must be of type string, but ${kindName(value)} found`);
+  };
+  const url: GoURL = {
+    scheme: get('scheme'),
+    host: get('host'),
+    path: get('path'),
+    rawQuery: get('query'),
+    opaque: get('opaque'),
+    fragment: get('fragment'),
+    user: undefined,
+    rawPath: '',
+    rawFragment: '',
+    forceQuery: false,
+    omitHost: false,
+  };
+  const userinfo = get('userinfo');
+  if (userinfo !== '') {
+    try {
+      url.user = parseUserinfo(userinfo);
+    } catch (err) {
+      throw new GoPanic(
+        `unable to parse userinfo in dict: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+  return urlString(url);
 }
 
 function hash(algorithm: string, s: string): string {
@@ -1026,6 +1079,11 @@ export function createSprigFuncMap(env: ReadonlyMap<string, string>): FuncMap {
     fail: sig([S], (msg: string): never => {
       throw new Error(msg);
     }),
+
+    semver: sig([S], newVersion),
+    semverCompare: sig([S, S], semverCompare),
+    urlParse: sig([S], urlParse),
+    urlJoin: sig([V], urlJoin),
 
     ...regexFns(),
   };

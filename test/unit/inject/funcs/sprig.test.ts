@@ -21,4 +21,4 @@ runCases('sprig encodings and hashes', ENCODING);
 runCases('sprig regular expressions', REGEX);
 runCases('sprig reflection', REFLECT);
 runCases('sprig JSON', JSON_CASES);
-runCases('sprig paths, environment, fail', PATHS);
+runCases('sprig paths, URLs, semver, environment, fail', PATHS);
