@@ -19,6 +19,7 @@ import { ConfigError, effectiveProxyConfig } from './mesh.ts';
 import { reapplyOverwrittenContainers, reinsertOverrides, stripPod } from './overrides.ts';
 import { applyProbeRewrite, updateProxy } from './probes.ts';
 import { applyPrometheusMerge, applySecurePrometheusAnnotation } from './prometheus.ts';
+import { canonicalizePodQuantities } from './quantity.ts';
 import { reorderPod } from './reorder.ts';
 import { compileLabelSelector, LabelSelectorError } from './selector.ts';
 import { statusAnnotationFor } from './status.ts';
@@ -235,6 +236,9 @@ export class Injector {
       proxyConfig.holdApplicationUntilProxyStarts === true ||
       boolValue(settings.values, 'global.proxy.holdApplicationUntilProxyStarts', false);
     pod = reorderPod(pod, { holdApplicationUntilProxyStarts: hold });
+    // Quantities as the API server stores them (`2000m` -> "2", `1024Mi` -> 1Gi), as istiod's Go round trip
+    // writes them: otherwise a reinvoked webhook would patch the stored "2" back to the template's `2000m`.
+    pod = canonicalizePodQuantities(pod);
 
     const patch = jsonpatch.compare(original, pod);
     return { pod, patch, warnings };

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Injector, type InjectResult } from '../../../../src/inject/injector.ts';
-import { loadInjectorSettings } from '../../../../src/inject/settings.ts';
+import { canonicalizePodQuantities } from '../../../../src/inject/quantity.ts';
+import { loadInjectorSettings, settingsFromConfigMaps } from '../../../../src/inject/settings.ts';
 import { isJsonObject, type JsonObject } from '../../../../src/inject/types.ts';
 
 const injector = new Injector(loadInjectorSettings({}));
@@ -40,3 +41,43 @@ describe('kube-inject and the workload namespace', () => {
     assert.equal(metadataOf(injectedPod(result)).namespace, 'bookinfo');
   });
 });
+
+describe('resource quantities', () => {
+  // Values merge over the project defaults, so the default memory request (40Mi) stays.
+  const values = JSON.stringify({
+    global: {
+      proxy: { resources: { requests: { cpu: '100m' }, limits: { cpu: '2000m', memory: '1024Mi' } } },
+    },
+  });
+  const settings = settingsFromConfigMaps(
+    { values },
+    { injector: 'istio-system/istio-sidecar-injector', mesh: 'istio-system/istio' },
+    {},
+  );
+  const canonical = new Injector(settings);
+
+  it('writes template quantities the way the API server stores them', () => {
+    const pod = injectedPod(canonical.inject({ pod: podTemplate(), namespace: 'bookinfo', mode: 'webhook' }));
+    assert.deepStrictEqual(proxyResources(pod), {
+      requests: { cpu: '100m', memory: '40Mi' },
+      limits: { cpu: '2', memory: '1Gi' },
+    });
+  });
+
+  it('gives an empty patch when reinvoked on the pod the API server stored', () => {
+    const first = injectedPod(
+      canonical.inject({ pod: podTemplate(), namespace: 'bookinfo', mode: 'webhook' }),
+    );
+    const stored = canonicalizePodQuantities(first);
+    const again = canonical.inject({ pod: stored, namespace: 'bookinfo', mode: 'webhook' });
+    if (again.kind !== 'injected') assert.fail('the stored pod was not re-injected');
+    assert.deepStrictEqual(again.patch, []);
+  });
+});
+
+function proxyResources(pod: JsonObject): unknown {
+  const spec = isJsonObject(pod.spec) ? pod.spec : {};
+  const containers = Array.isArray(spec.containers) ? spec.containers : [];
+  const proxy = containers.find((c) => isJsonObject(c) && c.name === 'istio-proxy');
+  return isJsonObject(proxy) ? proxy.resources : undefined;
+}
