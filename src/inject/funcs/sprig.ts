@@ -7,8 +7,8 @@
 // integer helpers go through spf13/cast (a string parses, anything unconvertible is 0); a panic in Go (a
 // bad list type, a bad regexp in `regexFind`) is an execution error with Go's message.
 //
-// Functions whose output would depend on the clock, randomness, the network or the host (and a few that
-// were not worth porting) are left out on purpose: UNSUPPORTED_SPRIG_FUNCTIONS names each with the
+// Functions whose output would depend on the clock, randomness or the network, and the secret-handling
+// ones, are left out on purpose: UNSUPPORTED_SPRIG_FUNCTIONS names each with the
 // reason, so the injector can say why a template that calls one cannot be used. Since injection must be
 // deterministic, `expandenv` reads the environment map the injector is configured with, never the
 // process environment (Istio's own `env` override does the same, see istio.ts).
@@ -32,6 +32,7 @@ import {
 import { adler32, base32Decode, base32Encode, base64Decode, base64Encode } from './encoding.ts';
 import { GoJsonError, goJsonDecode, goJsonMarshal, GoJsonSyntaxError } from './gojson.ts';
 import { newVersion, semverCompare } from './gosemver.ts';
+import { toCamelCase, toDelimitedCase } from './xstrings.ts';
 import { hostname, parseURL, parseUserinfo, urlString, userinfoString, type GoURL } from './gourl.ts';
 import {
   castToFloat64,
@@ -102,13 +103,10 @@ export const UNSUPPORTED_SPRIG_FUNCTIONS: Readonly<Record<string, string>> = Obj
   ...Object.fromEntries(
     ['bcrypt', 'htpasswd', 'genPrivateKey', 'genCA', 'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey']
       .concat(['genSignedCert', 'genSignedCertWithKey', 'buildCustomCert', 'encryptAES', 'decryptAES'])
-      .map((name) => [name, 'it generates keys, certificates or ciphertext with random input; secrets do not belong in pod templates']),
+      .map((name) => [name, 'it generates keys, certificates or ciphertext, or decrypts; secrets do not belong in pod templates']),
   ),
   derivePassword: 'not implemented (a password generator has no place in sidecar injection)',
   getHostByName: 'it queries DNS; injection must not depend on the network',
-  snakecase: 'not implemented (xstrings case conversion is not used by injection templates)',
-  camelcase: 'not implemented (xstrings case conversion is not used by injection templates)',
-  kebabcase: 'not implemented (xstrings case conversion is not used by injection templates)',
 }); // prettier-ignore
 
 // ---------------------------------------------------------------------------------------------------------
@@ -841,6 +839,9 @@ export function createSprigFuncMap(env: ReadonlyMap<string, string>): FuncMap {
     nospace: sig([S], nospace),
     initials: sig([S], initials),
     swapcase: sig([S], swapcase),
+    snakecase: sig([S], (s: string) => toDelimitedCase(s, '_')),
+    kebabcase: sig([S], (s: string) => toDelimitedCase(s, '-')),
+    camelcase: sig([S], (s: string) => toCamelCase(s, true)),
     wrap: sig([I, S], (width: bigint, s: string) => wrapCustom(s, num(width), '', false)),
     wrapWith: sig([I, S, S], (width: bigint, sep: string, s: string) => wrapCustom(s, num(width), sep, true)),
     contains: sig([S, S], (substr: string, s: string) => s.includes(substr)),

@@ -126,6 +126,21 @@ export const CASES: readonly Case[] = [
   { name: 'initials', tpl: '{{ initials "hello big World" }}|{{ initials "" }}|', want: 'hbW||' },
   { name: 'swapcase', tpl: '{{ swapcase "Hello World abc" }}', want: 'hELLO wORLD ABC' },
   {
+    name: 'snakecase',
+    tpl: '{{ snakecase "HTTPServer" }} {{ snakecase "FirstName" }} {{ snakecase "already_snake" }} {{ snakecase "some-kebab case" }} {{ snakecase "version2Beta" }} {{ snakecase "ID3v2Tag" }} {{ snakecase "a.b,c" }} {{ snakecase "  lead" }} {{ snakecase "__x__" }} {{ snakecase "ÉtéÀ" }} {{ snakecase "中文Name" }}',
+    want: 'http_server first_name already_snake some_kebab_case version2_beta id_3v2_tag a.b,c __lead __x__ été_à 中文_name',
+  },
+  {
+    name: 'kebabcase',
+    tpl: '{{ kebabcase "HTTPServer" }} {{ kebabcase "FirstName" }} {{ kebabcase "x_y z" }} {{ kebabcase "abc123def" }} {{ kebabcase "123abc" }} {{ kebabcase "A1B2" }} {{ kebabcase "endsWithX" }}|{{ kebabcase "" }}|',
+    want: 'http-server first-name x-y-z abc-123def 123abc a1-b2 ends-with-x||',
+  },
+  {
+    name: 'camelcase',
+    tpl: '{{ camelcase "http_server" }} {{ camelcase "first name" }} {{ camelcase "__x__" }} {{ camelcase "ALL_CAPS" }} {{ camelcase "a" }} {{ camelcase "--" }} {{ camelcase "x-y-z" }} {{ camelcase "alreadyCamel" }}|{{ camelcase "" }}|',
+    want: 'HttpServer FirstName __X__ AllCaps A --- XYZ AlreadyCamel||',
+  },
+  {
     name: 'wrap',
     tpl: '{{ wrap 5 "hello big world" }}|{{ wrap 3 "abcdefgh ij" }}|{{ wrap 0 "a b" }}',
     want: 'hello\nbig\nworld|abcdefgh\nij|a\nb',
