@@ -12,7 +12,7 @@ import { Annotation, IGNORED_NAMESPACES, Label, annotationsOf, labelsOf } from '
 import type { InjectorConfig } from './config.ts';
 import { injectRequired, type InjectionDecision } from './decide.ts';
 import { deploymentMetaFromPod, type DeploymentMeta } from './deploy-meta.ts';
-import { injectionFuncMap } from './funcs/index.ts';
+import { injectionFuncMap, unsupportedFunctionReason } from './funcs/index.ts';
 import { cloneObject } from './merge/json.ts';
 import { mergeTemplates, TemplateMergeError, type RenderedTemplate } from './merge/templates.ts';
 import { ConfigError, effectiveProxyConfig } from './mesh.ts';
@@ -93,11 +93,19 @@ function compileTemplates(settings: InjectorSettings, funcs: FuncMap): ReadonlyM
     try {
       compiled.set(name, parse(name, text, { funcs }));
     } catch (err) {
-      if (err instanceof TemplateError) throw new ConfigError(source, `templates.${name}`, err.message);
+      if (err instanceof TemplateError)
+        throw new ConfigError(source, `templates.${name}`, explainParseError(err));
       throw err;
     }
   }
   return compiled;
+}
+
+/** A parse error, plus why when the template calls a sprig function this project leaves out on purpose. */
+function explainParseError(err: TemplateError): string {
+  const undefinedFunction = /function "([^"]+)" not defined/.exec(err.message)?.[1];
+  const reason = undefinedFunction === undefined ? undefined : unsupportedFunctionReason(undefinedFunction);
+  return reason === undefined ? err.message : `${err.message} (mesh-injector does not provide it: ${reason})`;
 }
 
 function checkTemplateReferences(settings: InjectorSettings, templates: ReadonlyMap<string, Template>): void {

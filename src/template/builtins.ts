@@ -9,6 +9,7 @@ import {
   GoComplex,
   GoNamed,
   Kind,
+  compareStrings,
   goNamed,
   goTypeName,
   isNilPointer,
@@ -288,7 +289,10 @@ function lt(arg1In: unknown, arg2In: unknown): boolean {
   if (k1 !== k2)
     throw new Error(`incompatible types for comparison: ${goTypeName(arg1)} and ${goTypeName(arg2)}`);
   if (k1 === BasicKind.Bool || k1 === BasicKind.Complex) throw new Error('invalid type for comparison');
-  return (underlying(arg1) as number | bigint | string) < (underlying(arg2) as number | bigint | string);
+  const a = underlying(arg1) as number | bigint | string;
+  const b = underlying(arg2) as number | bigint | string;
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b) < 0;
+  return a < b;
 }
 
 function le(arg1: unknown, arg2: unknown): boolean {

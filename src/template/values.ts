@@ -241,9 +241,25 @@ export function sortedKeys(map: object): string[] {
   return keys.sort(compareStrings);
 }
 
-/** Go's string order (byte order of UTF-8, which is code point order). */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Go's string order: byte order of UTF-8, which is code point order. JS compares UTF-16 code units, which
+ * agrees except that surrogates (characters above U+FFFF) sort before U+E000..U+FFFF; shifting code units at
+ * or above U+D800 fixes that without decoding.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
 
 function mapIsEmpty(map: object): boolean {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseInjectorConfig } from '../../../src/inject/config.ts';
+import { Injector } from '../../../src/inject/injector.ts';
 import { ConfigError } from '../../../src/inject/mesh.ts';
+import { loadInjectorSettings } from '../../../src/inject/settings.ts';
 
 describe('parseInjectorConfig', () => {
   it('reads policy, selectors, templates, aliases and injected annotations', () => {
@@ -92,4 +94,23 @@ describe('parseInjectorConfig', () => {
       );
     });
   }
+});
+
+describe('template parse errors at config load', () => {
+  it('name the template and position, and say why a left-out sprig function is missing', () => {
+    const settings = loadInjectorSettings({});
+    const withTemplate = (text: string) => ({
+      ...settings,
+      source: 'cm.yaml',
+      config: { ...settings.config, templates: { sidecar: text } },
+    });
+    assert.throws(
+      () => new Injector(withTemplate('spec:\n  x: {{ now }}\n')),
+      /^ConfigError: cm\.yaml: templates\.sidecar: template: sidecar:2: function "now" not defined \(mesh-injector does not provide it: .*clock/,
+    );
+    assert.throws(
+      () => new Injector(withTemplate('{{ if .X }}')),
+      /cm\.yaml: templates\.sidecar: template: sidecar:1: unexpected EOF/,
+    );
+  });
 });

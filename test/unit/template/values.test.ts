@@ -16,6 +16,7 @@ import {
   isTrue,
   parse,
 } from '../../../src/template/index.ts';
+import { compareStrings } from '../../../src/template/values.ts';
 
 describe('value markers', () => {
   it('mark objects in place without changing their JSON or spread copies', () => {
@@ -155,5 +156,18 @@ describe('fmt functions for helper libraries', () => {
   it('treats undefined operands as nil', () => {
     assert.equal(goSprint(undefined), '<nil>');
     assert.equal(goSprintf('%v %s', undefined, undefined), '<nil> %!s(<nil>)');
+  });
+});
+
+describe('string order', () => {
+  it('sorts by code point as Go does, also above U+FFFF', () => {
+    // U+1F600 is a surrogate pair in UTF-16; UTF-16 order puts it before U+FF01, Go's byte order after.
+    const keys = ['\u{1F600}', '\uFF01', 'a'];
+    assert.deepEqual(keys.sort(compareStrings), ['a', '\uFF01', '\u{1F600}']);
+    assert.equal(
+      parse('cp', '{{ range $k, $v := . }}{{ $k }} {{ end }}').execute({ '\u{1F600}': 1, '\uFF01': 2 }),
+      '\uFF01 \u{1F600} ',
+    );
+    assert.equal(parse('lt', '{{ lt "\uFF01" "\u{1F600}" }}').execute(null), 'true');
   });
 });
