@@ -95,7 +95,7 @@ describe('injectorWebhookConfig', () => {
     };
     const config = injectorWebhookConfig(mwc);
     assert.equal(config?.webhooks[0]?.namespaceSelector, undefined);
-    assert.match(config.webhooks[0]?.selectorProblem ?? '', /rev\.namespace.*operator/);
+    assert.match(config?.webhooks[0]?.selectorProblem ?? '', /rev\.namespace.*operator/);
   });
 });
 
