@@ -2,6 +2,13 @@
 import type { Command } from './command.ts';
 import { iptablesCommand } from './iptables.ts';
 import { kubeInjectCommand } from './kube-inject.ts';
+import { operatorCommand, webhookCommand } from './operator.ts';
 import { renderCommand } from './render.ts';
 
-export const commands: readonly Command[] = [kubeInjectCommand, iptablesCommand, renderCommand];
+export const commands: readonly Command[] = [
+  operatorCommand,
+  webhookCommand,
+  kubeInjectCommand,
+  iptablesCommand,
+  renderCommand,
+];
