@@ -319,16 +319,25 @@ export function clusterAndNetworkEnvs(
   return envs;
 }
 
-/** Replaces the proxy's env entries named in `envs` and appends them at the end, sorted by name (Istio's order). */
+/**
+ * Sets the proxy's env entries named in `envs`: an entry the template rendered keeps its place and takes the new
+ * value; the others are appended at the end, sorted by name. Istio removes and re-appends them all, which is not
+ * stable: on re-injection the template puts them back in the middle, the merge places the entries appended after
+ * them (ISTIO_KUBE_APP_PROBERS) next to them, and a reinvoked webhook reorders the env of a pod it had injected.
+ */
 function overwriteProxyEnvs(pod: JsonObject, envs: Readonly<Record<string, string>>): JsonObject {
   const names = Object.keys(envs).sort();
   if (names.length === 0) return pod;
   return updateProxy(pod, (proxy) => {
     const env = Array.isArray(proxy.env) ? proxy.env : [];
-    const kept = env.filter(
-      (e) => !(isJsonObject(e) && typeof e.name === 'string' && names.includes(e.name)),
-    );
-    return { ...proxy, env: [...kept, ...names.map((name) => ({ name, value: envs[name]! }))] };
+    const present = new Set<string>();
+    const updated = env.map((e) => {
+      if (!isJsonObject(e) || typeof e.name !== 'string' || !Object.hasOwn(envs, e.name)) return e;
+      present.add(e.name);
+      return { name: e.name, value: envs[e.name]! };
+    });
+    const appended = names.filter((name) => !present.has(name)).map((name) => ({ name, value: envs[name]! }));
+    return { ...proxy, env: [...updated, ...appended] };
   });
 }
 

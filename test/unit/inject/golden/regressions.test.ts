@@ -81,3 +81,65 @@ function proxyResources(pod: JsonObject): unknown {
   const proxy = containers.find((c) => isJsonObject(c) && c.name === 'istio-proxy');
   return isJsonObject(proxy) ? proxy.resources : undefined;
 }
+
+describe('cluster and network env on re-injection', () => {
+  const settings = settingsFromConfigMaps(
+    { values: JSON.stringify({ global: { multiCluster: { clusterName: 'east' }, network: 'net1' } }) },
+    { injector: 'istio-system/istio-sidecar-injector', mesh: 'istio-system/istio' },
+    {},
+  );
+  const multicluster = new Injector(settings);
+  const withProbe = (): JsonObject => ({
+    metadata: { name: 'reviews', labels: { app: 'reviews' } },
+    spec: {
+      containers: [
+        { name: 'reviews', image: 'reviews:1', readinessProbe: { httpGet: { path: '/ready', port: 9080 } } },
+      ],
+    },
+  });
+
+  it('keeps ISTIO_META_CLUSTER_ID where the template put it, with the resolved value', () => {
+    const pod = injectedPod(
+      multicluster.inject({
+        pod: withProbe(),
+        namespace: 'bookinfo',
+        mode: 'webhook',
+        proxyEnvs: { ISTIO_META_CLUSTER_ID: 'west' },
+      }),
+    );
+    const env = proxyEnvNames(pod);
+    // The default template renders ISTIO_META_CLUSTER_ID just before ISTIO_META_NODE_NAME.
+    assert.equal(env.indexOf('ISTIO_META_CLUSTER_ID'), env.indexOf('ISTIO_META_NODE_NAME') - 1);
+    assert.equal(env.filter((name) => name === 'ISTIO_META_CLUSTER_ID').length, 1);
+    assert.equal(proxyEnvValue(pod, 'ISTIO_META_CLUSTER_ID'), 'west');
+  });
+
+  it('gives an empty patch when a pod with probes is injected again', () => {
+    const request = {
+      namespace: 'bookinfo',
+      mode: 'webhook',
+      proxyEnvs: { ISTIO_META_CLUSTER_ID: 'west' },
+    } as const;
+    const first = injectedPod(multicluster.inject({ ...request, pod: withProbe() }));
+    const again = multicluster.inject({ ...request, pod: first });
+    if (again.kind !== 'injected') assert.fail('the injected pod was not re-injected');
+    assert.deepStrictEqual(again.patch, []);
+  });
+});
+
+function proxyEnvNames(pod: JsonObject): string[] {
+  const spec = isJsonObject(pod.spec) ? pod.spec : {};
+  const containers = Array.isArray(spec.containers) ? spec.containers : [];
+  const proxy = containers.find((c) => isJsonObject(c) && c.name === 'istio-proxy');
+  const env = isJsonObject(proxy) && Array.isArray(proxy.env) ? proxy.env : [];
+  return env.map((e) => (isJsonObject(e) && typeof e.name === 'string' ? e.name : ''));
+}
+
+function proxyEnvValue(pod: JsonObject, name: string): unknown {
+  const spec = isJsonObject(pod.spec) ? pod.spec : {};
+  const containers = Array.isArray(spec.containers) ? spec.containers : [];
+  const proxy = containers.find((c) => isJsonObject(c) && c.name === 'istio-proxy');
+  const env = isJsonObject(proxy) && Array.isArray(proxy.env) ? proxy.env : [];
+  const entry = env.find((e) => isJsonObject(e) && e.name === name);
+  return isJsonObject(entry) ? entry.value : undefined;
+}
