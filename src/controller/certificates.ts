@@ -104,6 +104,8 @@ export class CertificateController {
   readonly #maxRecheckMs: number;
   #lastWaiting: string | undefined;
   #lastExternalProblem: string | undefined;
+  /** The resourceVersion of the Secret our last write replaced, until the cache moves past it. */
+  #replaced: string | undefined;
 
   constructor(options: CertificateControllerOptions) {
     this.#options = options;
@@ -183,6 +185,12 @@ export class CertificateController {
     const now = this.#clock.now();
     this.#updateGauges(snapshot, now);
     if (this.#options.mode === 'external') return this.#reconcileExternal(snapshot, now);
+    // Woken up (say, by a webhook configuration taking the new bundle) before the cache holds our last
+    // write: planning from the older version would only repeat that write and conflict. Its watch
+    // event is on its way and brings us back.
+    if (snapshot?.resourceVersion !== undefined && snapshot.resourceVersion === this.#replaced)
+      return undefined;
+    this.#replaced = undefined;
 
     const plan = planCertificates({
       secret: snapshot,
@@ -235,6 +243,7 @@ export class CertificateController {
       );
       throw error;
     }
+    this.#replaced = snapshot?.resourceVersion;
     this.#options.metrics.rotations.inc({ step: plan.step, reason: plan.reason });
     const [type, reason] = eventFor(plan);
     this.#log.info({ step: plan.step, reason: plan.reason, repair: plan.repair }, plan.message);

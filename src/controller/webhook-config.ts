@@ -20,13 +20,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { apiStatus, isConflict, isNotFound, resourcePath } from '../kube/client.ts';
 import { systemClock, type Clock } from '../kube/clock.ts';
 import { discardEvents, type EventRecorder, type ObjectReference } from '../kube/events.ts';
-import {
-  Informer,
-  enqueueHandler,
-  httpListerWatcher,
-  stripManagedFields,
-  type ListerWatcher,
-} from '../kube/informer.ts';
+import { Informer, httpListerWatcher, stripManagedFields, type ListerWatcher } from '../kube/informer.ts';
 import { applyObject } from '../kube/patch.ts';
 import {
   BucketLimiter,
@@ -115,6 +109,9 @@ export interface WebhookConfigControllerOptions {
 }
 
 interface Written {
+  /** The version of the live object our write replaced ('' when it created it). */
+  readonly seenVersion: string;
+  /** The version our write produced. */
   readonly resourceVersion: string;
   readonly hash: string;
 }
@@ -181,7 +178,17 @@ export class WebhookConfigController {
     const enqueueWanted = (): void => {
       for (const name of this.#planned.keys()) queue.add(name);
     };
-    informer.addHandler(enqueueHandler(queue));
+    // One enqueue per event: a second one would hand the key out again before the cache holds our write.
+    const enqueue = (_obj: JsonObject, key: string): void => {
+      queue.add(key);
+    };
+    informer.addHandler({
+      onAdd: enqueue,
+      onUpdate: (_old, obj, key) => {
+        enqueue(obj, key);
+      },
+      onDelete: enqueue,
+    });
     const stopBundle = this.#options.caBundle.onCaBundleChange(enqueueWanted);
     informer.start();
     try {
@@ -243,8 +250,12 @@ export class WebhookConfigController {
     }
     const liveVersion = resourceVersionOf(live);
     const written = this.#written.get(name);
-    if (written !== undefined && written.hash === hash && written.resourceVersion === liveVersion) {
-      return { requeueAfterMs: this.#resyncMs };
+    if (written !== undefined && written.hash === hash) {
+      // Our own write came back still differing: the server keeps something else, and writing the
+      // same again would loop. Or the cache has not caught up with a write we made from this very
+      // version yet: its watch event will bring us back.
+      if (liveVersion === written.resourceVersion) return { requeueAfterMs: this.#resyncMs };
+      if (liveVersion !== '' && liveVersion === written.seenVersion) return undefined;
     }
     const operation =
       this.#converged.get(name) === hash ? 'repair' : live === undefined ? 'create' : 'update';
@@ -271,10 +282,10 @@ export class WebhookConfigController {
       );
       throw error;
     }
-    this.#written.set(name, { resourceVersion: resourceVersionOf(result), hash });
+    this.#written.set(name, { seenVersion: liveVersion, resourceVersion: resourceVersionOf(result), hash });
     this.#converged.set(name, hash);
     this.#options.metrics.writes.inc({ operation });
-    this.#report(operation, name, result, drifts);
+    this.#report(operation, name, result, drifts, liveVersion);
     const left = diffWebhookConfiguration(desired, result);
     if (left.length > 0) {
       // The server keeps something other than what we send: writing again would not help and would loop.
@@ -292,13 +303,17 @@ export class WebhookConfigController {
     name: string,
     result: JsonObject,
     drifts: readonly Drift[],
+    seenVersion: string,
   ): void {
     const details = drifts.map((d) => d.detail).join('; ');
     const ref = reference(name, result);
     if (operation === 'repair') {
       for (const reason of new Set(drifts.map((d) => d.reason)))
         this.#options.metrics.repairs.inc({ reason });
-      this.#log.warn({ name, drift: drifts }, 'webhook configuration had drifted; put back');
+      this.#log.warn(
+        { name, drift: drifts, seenVersion, writtenVersion: resourceVersionOf(result) },
+        'webhook configuration had drifted; put back',
+      );
       this.#events.record(ref, 'Warning', 'WebhookConfigurationRepaired', `put back after drift: ${details}`);
     } else if (operation === 'create') {
       this.#log.info({ name }, 'webhook configuration created');
