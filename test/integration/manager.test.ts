@@ -43,8 +43,8 @@ function startReplica(
     { cwd: root, env: { ...process.env, POD_NAME: name }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   return { name, child, output: () => output };
 }
 
@@ -128,7 +128,9 @@ describe('mesh-injector operator (a real process against a real control plane)',
       ? metadata.ownerReferences.filter(isJsonObject)
       : [];
     assert.deepEqual(
-      owners.map((o) => `${String(o.kind)}/${String(o.name)}`),
+      owners.map(
+        (o) => `${typeof o.kind === 'string' ? o.kind : ''}/${typeof o.name === 'string' ? o.name : ''}`,
+      ),
       ['CustomResourceDefinition/meshinjections.injection.mesh-injector.dev'],
       'the CRD owns the MWC, so an uninstall garbage-collects it',
     );
@@ -171,7 +173,8 @@ describe('mesh-injector operator (a real process against a real control plane)',
       assert.deepEqual(containerNames(pod), ['istio-init', 'istio-proxy', 'nginx']);
       const annotations =
         isJsonObject(pod.metadata) && isJsonObject(pod.metadata.annotations) ? pod.metadata.annotations : {};
-      assert.match(String(annotations['sidecar.istio.io/status']), /"revision":"default"/);
+      const status = annotations['sidecar.istio.io/status'];
+      assert.match(typeof status === 'string' ? status : '', /"revision":"default"/);
     }
     const metrics = await fetch('http://127.0.0.1:19580/metrics').then((r) => r.text());
     assert.match(metrics, /^sidecar_injection_requests_total [1-9]/m, 'the apiserver called the webhook');
