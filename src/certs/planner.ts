@@ -166,7 +166,7 @@ export function planCertificates(input: CertificatePlanInput): CertificatePlan {
         message:
           untrusting > 0
             ? `waiting for ${untrusting} of ${input.webhookBundles.length} webhook entries to list the new CA "${ca.subject}" in their caBundle`
-            : `every webhook entry lists the new CA; switching once it has propagated (${iso(propagatedAt)})`,
+            : `${input.webhookBundles.length === 0 ? 'no webhook entry to wait for' : 'every webhook entry lists the new CA'}; switching once it has propagated (${iso(propagatedAt)})`,
         repair: false,
         keepCas: [],
         ...recheck.value(),
