@@ -53,8 +53,12 @@ function proxyConfigProblem(value: string): string | undefined {
     effectiveProxyConfig({}, value);
     return undefined;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof YamlError)
-      return `not a valid ProxyConfig: ${error.message}`;
+    // The error names its source (the annotation), which the caller's message already names.
+    if (error instanceof ConfigError || error instanceof YamlError) {
+      const prefix = `${error.source}: `;
+      const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+      return `not a valid ProxyConfig: ${reason}`;
+    }
     throw error;
   }
 }

@@ -143,3 +143,15 @@ function proxyEnvValue(pod: JsonObject, name: string): unknown {
   const entry = env.find((e) => isJsonObject(e) && e.name === name);
   return isJsonObject(entry) ? entry.value : undefined;
 }
+
+describe('proxy.istio.io/config validation message', () => {
+  it('names the annotation once, then the field and why', () => {
+    const pod = podTemplate();
+    pod.metadata = { annotations: { 'proxy.istio.io/config': 'holdApplicationUntilProxyStarts: maybe' } };
+    assert.throws(() => injector.inject({ pod, namespace: 'bookinfo', mode: 'webhook' }), {
+      message:
+        "invalid value 'holdApplicationUntilProxyStarts: maybe' for annotation 'proxy.istio.io/config': " +
+        'not a valid ProxyConfig: holdApplicationUntilProxyStarts: want true or false, got "maybe"',
+    });
+  });
+});
