@@ -290,6 +290,12 @@ export class WebhookConfigController {
     if (left.length > 0) {
       // The server keeps something other than what we send: writing again would not help and would loop.
       this.#options.metrics.failures.inc({ reason: 'not_converged' });
+      this.#events.record(
+        reference(name, result),
+        'Warning',
+        'WebhookConfigurationNotConverged',
+        `the API server keeps a value other than the one written: ${left.map((d) => d.detail).join('; ')}`,
+      );
       this.#log.error(
         { name, differences: left.map((d) => d.detail) },
         'webhook configuration differs from the desired one right after our write; not retrying this version',
@@ -340,7 +346,16 @@ export class WebhookConfigController {
     } catch (error) {
       if (isNotFound(error)) return;
       if (signal.aborted) throw error;
-      this.#options.metrics.failures.inc({ reason: isConflict(error) ? 'conflict' : 'delete_error' });
+      const conflicted = isConflict(error);
+      this.#options.metrics.failures.inc({ reason: conflicted ? 'conflict' : 'delete_error' });
+      if (!conflicted) {
+        this.#events.record(
+          ref,
+          'Warning',
+          'WebhookConfigurationFailed',
+          `could not delete ${ref.name}: ${apiStatus(error)?.message ?? String(error)}`,
+        );
+      }
       throw error;
     }
     this.#converged.delete(ref.name);
