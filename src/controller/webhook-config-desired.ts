@@ -17,19 +17,19 @@
 // The webhook names end in `.mesh-injector.dev`, NOT in Istio's `sidecar-injector.istio.io`: istiod's
 // caBundle patcher rewrites every webhook whose name ends in its suffix, so a co-installed istiod would
 // otherwise overwrite our caBundle with its own CA and every injection would fail TLS.
-import { IGNORED_NAMESPACES, Label } from '../inject/annotations.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../certs/secret.ts';
+import { DEFAULT_REVISION, IGNORED_NAMESPACES, Label } from '../inject/annotations.ts';
 import type { JsonObject } from '../inject/types.ts';
+import { TAG_LABEL } from './revision.ts';
+
+export { DEFAULT_REVISION, MANAGED_BY, MANAGED_BY_LABEL, TAG_LABEL };
 
 export const WEBHOOK_NAME_SUFFIX = 'sidecar-injector.mesh-injector.dev';
 /** Name of the default revision's configuration; other revisions append `-<rev>`. */
 export const WEBHOOK_CONFIG_NAME = 'mesh-injector-sidecar-injector';
 /** Tag configurations are named `<prefix><tag>`, like Istio's `istio-revision-tag-<tag>`. */
 export const TAG_CONFIG_PREFIX = 'mesh-injector-revision-tag-';
-export const DEFAULT_REVISION = 'default';
 export const DEFAULT_INJECT_PATH = '/inject';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'mesh-injector';
-export const TAG_LABEL = 'istio.io/tag';
 export const MWC_API_VERSION = 'admissionregistration.k8s.io/v1';
 export const MWC_KIND = 'MutatingWebhookConfiguration';
 
