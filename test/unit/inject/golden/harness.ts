@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import jsonpatch from 'fast-json-patch';
 import { main } from '../../../../src/cli/main.ts';
 import type { CommandIO } from '../../../../src/cli/command.ts';
@@ -25,7 +26,7 @@ import { settingsFromConfigMaps } from '../../../../src/inject/settings.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../../src/inject/types.ts';
 import { parseYamlDocuments, toYaml } from '../../../../src/inject/yaml.ts';
 
-export const goldenRoot = new URL('../../../fixtures/golden/', import.meta.url).pathname;
+export const goldenRoot = fileURLToPath(new URL('../../../fixtures/golden/', import.meta.url));
 export const refreshing = process.env.REFRESH_GOLDEN === '1' || process.env.REFRESH_GOLDEN === 'true';
 
 export type CaseMode = 'kube-inject' | 'webhook';

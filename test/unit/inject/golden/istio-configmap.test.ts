@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Injector, type InjectResult } from '../../../../src/inject/injector.ts';
 import { settingsFromConfigMaps } from '../../../../src/inject/settings.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../../src/inject/types.ts';
 import { parseYaml } from '../../../../src/inject/yaml.ts';
 import { envValues, parseStream, runCli } from './harness.ts';
 
-const fixtures = new URL('../../../fixtures/istio/', import.meta.url).pathname;
+const fixtures = fileURLToPath(new URL('../../../fixtures/istio/', import.meta.url));
 const injectorConfigMap = `${fixtures}istio-sidecar-injector.yaml`;
 const meshConfigMap = `${fixtures}istio.yaml`;
 

@@ -14,10 +14,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../../src/inject/types.ts';
 import { envValues, parseStream, runCli } from './harness.ts';
 
-const seeds = new URL('../../../fixtures/seeds/', import.meta.url).pathname;
+const seeds = fileURLToPath(new URL('../../../fixtures/seeds/', import.meta.url));
 
 interface Injected {
   readonly documents: unknown[];
