@@ -165,17 +165,24 @@ describe('config/default', () => {
       }
     });
 
-    it('spreads replicas over nodes and zones without refusing to schedule on one node', () => {
-      const constraints = deployment().spec?.template.spec?.topologySpreadConstraints ?? [];
-      assert.deepEqual(constraints.map((c) => c.topologyKey).sort(), [
-        'kubernetes.io/hostname',
-        'topology.kubernetes.io/zone',
-      ]);
-      for (const constraint of constraints) {
-        assert.equal(constraint.maxSkew, 1);
-        assert.equal(constraint.whenUnsatisfiable, 'ScheduleAnyway');
-        assert.deepEqual(constraint.labelSelector?.matchLabels, podLabels);
-      }
+    it('spreads replicas over nodes, and prefers different zones, without refusing to schedule on one node', () => {
+      const spec = deployment().spec?.template.spec;
+      const constraints = spec?.topologySpreadConstraints ?? [];
+      // One constraint only: spread scoring ignores nodes that lack any constraint's topology key.
+      assert.equal(constraints.length, 1);
+      assert.equal(constraints[0]?.topologyKey, 'kubernetes.io/hostname');
+      assert.equal(constraints[0].maxSkew, 1);
+      assert.equal(constraints[0].whenUnsatisfiable, 'ScheduleAnyway');
+      assert.deepEqual(constraints[0].labelSelector?.matchLabels, podLabels);
+      const zones = spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+      assert.deepEqual(
+        zones.map((z) => [z.podAffinityTerm.topologyKey, z.podAffinityTerm.labelSelector?.matchLabels]),
+        [['topology.kubernetes.io/zone', podLabels]],
+      );
+      assert.equal(
+        spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+        undefined,
+      );
     });
 
     it('passes its namespace and pod name through the downward API', () => {
