@@ -59,6 +59,10 @@ export const kubeInjectCommand: Command = {
           workload,
           mode: 'kube-inject',
         });
+        // Problems that did not change the decision (an inject value of "False", a bad selector) still deserve a line.
+        for (const warning of result.decision.warnings) {
+          io.stderr.write(`warning: ${workload.kind} "${workload.name}": ${warning}\n`);
+        }
         if (result.kind === 'skipped') return { kind: 'skipped', reason: skipReason(result.decision.reason) };
         for (const warning of result.warnings)
           io.stderr.write(`warning: ${workload.kind} "${workload.name}": ${warning}\n`);
