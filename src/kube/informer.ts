@@ -587,17 +587,19 @@ export function enqueueHandler<T>(
   queue: Pick<WorkQueue, 'add'>,
   keysOf: (obj: T, key: string) => string | readonly string[] | undefined = (_obj, key) => key,
 ): InformerHandler<T> {
-  const enqueue = (obj: T, key: string): void => {
+  const keysFor = (obj: T, key: string): readonly string[] => {
     const keys = keysOf(obj, key);
-    if (keys === undefined) return;
-    if (typeof keys === 'string') queue.add(keys);
-    else for (const k of keys) queue.add(k);
+    return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
+  };
+  const enqueue = (obj: T, key: string): void => {
+    for (const k of keysFor(obj, key)) queue.add(k);
   };
   return {
     onAdd: enqueue,
+    // Old and new usually map to the same keys; adding a key twice would wake an idle worker for the first add
+    // and mark the key dirty with the second, so the same change would be reconciled twice.
     onUpdate: (oldObj, newObj, key) => {
-      enqueue(oldObj, key);
-      enqueue(newObj, key);
+      for (const k of new Set([...keysFor(oldObj, key), ...keysFor(newObj, key)])) queue.add(k);
     },
     onDelete: enqueue,
   };

@@ -558,3 +558,24 @@ describe('httpListerWatcher', () => {
     );
   });
 });
+
+describe('enqueueHandler on updates', () => {
+  it('adds a key once when old and new map to it, so an idle worker reconciles the change once', async () => {
+    const q = new WorkQueue({ name: 't', clock: new ManualClock(0) });
+    const pending = q.get(); // an idle worker waiting for work
+    enqueueHandler<JsonObject>(q).onUpdate?.(pod('p', '1'), pod('p', '2'), 'a/p');
+    const item = await pending;
+    assert.equal(item, 'a/p');
+    q.done('a/p');
+    assert.equal(q.length, 0, 'no second reconcile of the same change');
+  });
+
+  it('adds both keys when an update moves an object between keys', () => {
+    const q = new WorkQueue({ name: 't', clock: new ManualClock(0) });
+    const byLabel = enqueueHandler<JsonObject>(q, (obj) =>
+      String((obj.metadata as { resourceVersion: string }).resourceVersion),
+    );
+    byLabel.onUpdate?.(pod('p', '1'), pod('p', '2'), 'a/p');
+    assert.equal(q.length, 2);
+  });
+});
