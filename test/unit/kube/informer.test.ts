@@ -572,8 +572,9 @@ describe('enqueueHandler on updates', () => {
 
   it('adds both keys when an update moves an object between keys', () => {
     const q = new WorkQueue({ name: 't', clock: new ManualClock(0) });
-    const byLabel = enqueueHandler<JsonObject>(q, (obj) =>
-      String((obj.metadata as { resourceVersion: string }).resourceVersion),
+    const byLabel = enqueueHandler<JsonObject>(
+      q,
+      (obj) => (obj.metadata as { resourceVersion: string }).resourceVersion,
     );
     byLabel.onUpdate?.(pod('p', '1'), pod('p', '2'), 'a/p');
     assert.equal(q.length, 2);
