@@ -209,4 +209,28 @@ describe('RBAC', () => {
     const added = operatorGrants(withDeletion).filter((g) => !needed.includes(g));
     assert.deepEqual(added, ['cluster core/pods delete']);
   });
+
+  it('serves more revisions with the patch docs/configuration.md shows', async () => {
+    const docs = readFileSync(join(configDir, '..', 'docs', 'configuration.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('### Serving more revisions'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(block, 'no yaml block under "Serving more revisions"');
+    const patched = await renderOverlay(`resources: ["{config}/default"]\n${block}`);
+    const added = operatorGrants(patched).filter((g) => !needed.includes(g));
+    const webhookVerbs = ['get', 'create', 'update', 'patch', 'delete'];
+    assert.deepEqual(
+      added,
+      ['mesh-injector-revision-tag-prod', 'mesh-injector-sidecar-injector-canary']
+        .flatMap((name) =>
+          grants(
+            'cluster',
+            'admissionregistration.k8s.io',
+            ['mutatingwebhookconfigurations'],
+            webhookVerbs,
+            name,
+          ),
+        )
+        .sort(),
+    );
+  });
 });
