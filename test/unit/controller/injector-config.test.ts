@@ -107,8 +107,10 @@ describe('InjectorConfigSource', () => {
     src.sync(cms); // an unrelated event: the same bad ConfigMap is not reported again
     assert.equal(markerOf(src, 'default'), 'good');
     assert.equal(problems.length, 1);
-    assert.deepEqual(problems[0]?.configMaps, ['cfg/istio-sidecar-injector']);
-    assert.match(problems[0]?.message ?? '', /templates\.sidecar: template: sidecar:1: missing value for if/);
+    const [problem] = problems;
+    assert.ok(problem !== undefined);
+    assert.deepEqual(problem.configMaps, ['cfg/istio-sidecar-injector']);
+    assert.match(problem.message, /templates\.sidecar: template: sidecar:1: missing value for if/);
   });
 
   it('is not ready while a revision has never had a valid config', () => {
