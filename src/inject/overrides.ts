@@ -6,7 +6,8 @@
 // tweaked resources). The merge lets the template win, so afterwards the user's container is merged
 // back on top, and saved in `proxy.istio.io/overrides` so that a later re-injection still knows what
 // the user wrote once the injected parts are stripped.
-import { cloneJson, cloneObject, describeJson, marshalGoJson } from './merge/json.ts';
+import { goJsonMarshal } from './funcs/gojson.ts';
+import { cloneJson, cloneObject, describeJson } from './merge/json.ts';
 import {
   INIT_CONTAINER,
   PROXY_CONTAINER,
@@ -231,7 +232,7 @@ export function formatOverrides(overrides: ContainerOverrides): string {
   if (overrides.containers.length > 0) value.containers = overrides.containers.map(goContainerShape);
   if (overrides.initContainers.length > 0)
     value.initContainers = overrides.initContainers.map(goContainerShape);
-  return marshalGoJson(value);
+  return goJsonMarshal(value, { keepKeyOrder: true });
 }
 
 // corev1.Container's fields in struct order. Go writes them in this order, leaves out empty optional

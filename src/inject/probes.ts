@@ -4,6 +4,7 @@
 //
 // The env value is read by the agent and compared byte for byte in Istio's goldens, so it is written the way
 // Go's encoding/json writes it: map keys sorted, struct fields in declaration order, `<`, `>`, `&` escaped.
+import { goJsonMarshal } from './funcs/gojson.ts';
 import { Annotation, annotationsOf, ContainerName, ProxyEnv } from './annotations.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from './types.ts';
 import { parseGoBool } from './validate.ts';
@@ -25,14 +26,6 @@ export function proberUrls(containerName: string): ProberUrls {
     prestopz: `/app-lifecycle/${containerName}/prestopz`,
     poststartz: `/app-lifecycle/${containerName}/poststartz`,
   };
-}
-
-/** `JSON.stringify` plus the escapes Go's encoder adds, so the text matches what Istio writes. */
-export function goJson(value: JsonValue): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 function nonEmptyString(value: JsonValue | undefined): string | undefined {
@@ -174,7 +167,7 @@ export function dumpAppProbers(pod: JsonObject, statusPort: number): string {
       if (resolved !== undefined) probers[url] = resolved;
     }
   }
-  return Object.keys(probers).length === 0 ? '' : goJson(sortedKeys(probers));
+  return Object.keys(probers).length === 0 ? '' : goJsonMarshal(sortedKeys(probers), { keepKeyOrder: true });
 }
 
 function parseProbers(text: string): Record<string, JsonObject> | undefined {
@@ -215,7 +208,7 @@ export function mergeOrAppendProbers(
   const incoming = parseProbers(probers);
   // An unreadable value is left alone rather than replaced with a guess.
   if (existing === undefined || incoming === undefined) return [...env];
-  const merged = goJson(sortedKeys({ ...incoming, ...existing }));
+  const merged = goJsonMarshal(sortedKeys({ ...incoming, ...existing }), { keepKeyOrder: true });
   return env.map((e, i) => (i === index ? entry(merged) : e));
 }
 

@@ -6,7 +6,8 @@
 // Annotation keys are compared the way Prometheus turns them into label names (every character outside
 // `[A-Za-z0-9_]` becomes `_`), so `prometheus.io/port`, `prometheus-io/port` and `prometheus_io_port` are one key.
 import { Annotation, annotationsOf, ProxyEnv } from './annotations.ts';
-import { goJson, proxyContainer, updateProxy } from './probes.ts';
+import { goJsonMarshal } from './funcs/gojson.ts';
+import { proxyContainer, updateProxy } from './probes.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from './types.ts';
 import { parseGoBool } from './validate.ts';
 
@@ -166,7 +167,9 @@ export function applyPrometheusMerge(
     if (config.targets !== undefined) {
       encoded.targets = config.targets.map((t) => ({ port: t.port, path: t.path }));
     }
-    out = updateProxy(out, (proxy) => appendEnv(proxy, ProxyEnv.prometheusAnnotations, goJson(encoded)));
+    out = updateProxy(out, (proxy) =>
+      appendEnv(proxy, ProxyEnv.prometheusAnnotations, goJsonMarshal(encoded, { keepKeyOrder: true })),
+    );
   }
   const rewritten: Record<string, string> = {};
   for (const [key, value] of Object.entries(annotations)) {

@@ -6,7 +6,8 @@
 // for an empty list, and Go's string escaping. Reading follows Go's json.Unmarshal into that struct:
 // unknown keys (such as the `version` older releases wrote) are ignored, keys match case-insensitively,
 // and a value of the wrong type fails the whole parse.
-import { describeJson, marshalGoJson } from './merge/json.ts';
+import { goJsonMarshal } from './funcs/gojson.ts';
+import { describeJson } from './merge/json.ts';
 import { containerName, containersOf, specOf } from './merge/pod.ts';
 import { type JsonObject, type JsonValue, isJsonObject } from './types.ts';
 
@@ -44,7 +45,7 @@ export function formatInjectionStatus(status: SidecarInjectionStatus): string {
   const value: JsonObject = {};
   for (const field of listFields) value[field] = status[field].length === 0 ? null : [...status[field]];
   value.revision = status.revision;
-  return marshalGoJson(value);
+  return goJsonMarshal(value, { keepKeyOrder: true });
 }
 
 /** The annotation value for a template pod, as Istio's applyMetadata sets it. */

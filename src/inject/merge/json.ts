@@ -44,25 +44,6 @@ function isPlainPrototype(proto: unknown): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-// Go's encoding/json escapes these inside strings; matching it keeps annotation values byte-identical.
-const goEscapes: Readonly<Record<string, string>> = {
-  '<': '\\u003c',
-  '>': '\\u003e',
-  '&': '\\u0026',
-  '\u2028': '\\u2028',
-  '\u2029': '\\u2029',
-};
-
-/** Compact JSON as Go's json.Marshal writes it for the same value (keys in the object's own order). */
-export function marshalGoJson(value: JsonValue): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => goEscapes[c]!);
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(marshalGoJson).join(',')}]`;
-  const fields = Object.entries(value).map(([key, item]) => `${marshalGoJson(key)}:${marshalGoJson(item)}`);
-  return `{${fields.join(',')}}`;
-}
-
 /** A value's JSON type for error messages: "null", "a list", "an object", "a string", ... */
 export function describeJson(value: JsonValue): string {
   if (value === null) return 'null';

@@ -4,7 +4,6 @@ import {
   applyProbeRewrite,
   dumpAppProbers,
   effectiveStatusPort,
-  goJson,
   mergeOrAppendProbers,
   proberUrls,
   rewriteProbes,
@@ -404,9 +403,6 @@ describe('helpers', () => {
       prestopz: '/app-lifecycle/c/prestopz',
       poststartz: '/app-lifecycle/c/poststartz',
     });
-  });
-  it('goJson escapes like Go', () => {
-    assert.equal(goJson({ a: '<&>\u2028' }), '{"a":"\\u003c\\u0026\\u003e\\u2028"}');
   });
   it('effectiveStatusPort', () => {
     assert.equal(effectiveStatusPort(pod([]), 15020), 15020);
