@@ -1,6 +1,7 @@
 // The shape every CLI command has. Commands take their streams as arguments so tests can run them
 // in-process and read what they wrote.
 import type { Readable, Writable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface CommandIO {
   readonly stdin: Readable;
@@ -21,4 +22,13 @@ export interface Command {
 /** A usage error: the command line itself is wrong. Printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** node:util's parseArgs, with a malformed command line reported as a UsageError (exit code 2, help hint). */
+export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
 }

@@ -3,7 +3,6 @@
 // The init container's arguments come from the same injection that kube-inject and the webhook run (not from a
 // second reading of the annotations), so what this prints is what the pod will run. An already-injected manifest
 // is explained from its own istio-init container.
-import { parseArgs } from 'node:util';
 import { Injector } from '../inject/injector.ts';
 import { forEachWorkload, ManifestError, type PodLike, type WorkloadRef } from '../inject/manifest.ts';
 import { ConfigError } from '../inject/mesh.ts';
@@ -16,7 +15,7 @@ import {
   renderRules,
   type CaptureContainer,
 } from '../iptables/index.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseFlags, UsageError, type Command } from './command.ts';
 import { readInput } from './files.ts';
 import { injectorConfigHelp, injectorConfigOptions, settingsFromFlags } from './injector-flags.ts';
 
@@ -138,22 +137,17 @@ export const iptablesCommand: Command = {
   summary: 'show the istio-iptables args and the iptables rules a pod will get',
   help,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        options: {
-          filename: { type: 'string', short: 'f' },
-          annotation: { type: 'string', short: 'a', multiple: true, default: [] },
-          'dns-server': { type: 'string', multiple: true, default: [] },
-          ipv6: { type: 'boolean', default: false },
-          output: { type: 'string', short: 'o', default: 'text' },
-          ...injectorConfigOptions,
-        },
-      });
-    } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : String(err));
-    }
+    const parsed = parseFlags({
+      args: [...args],
+      options: {
+        filename: { type: 'string', short: 'f' },
+        annotation: { type: 'string', short: 'a', multiple: true, default: [] },
+        'dns-server': { type: 'string', multiple: true, default: [] },
+        ipv6: { type: 'boolean', default: false },
+        output: { type: 'string', short: 'o', default: 'text' },
+        ...injectorConfigOptions,
+      },
+    });
     const { values } = parsed;
     if (values.output !== 'text' && values.output !== 'json') {
       throw new UsageError(`-o must be text or json, got "${values.output}"`);

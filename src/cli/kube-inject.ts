@@ -1,10 +1,9 @@
 // `mesh-injector kube-inject`: offline injection of manifests, with istioctl's flags.
-import { parseArgs } from 'node:util';
 import { Injector } from '../inject/injector.ts';
 import { injectManifests, ManifestError, type PodInjector } from '../inject/manifest.ts';
 import { ConfigError } from '../inject/mesh.ts';
 import { YamlError } from '../inject/yaml.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseFlags, UsageError, type Command } from './command.ts';
 import { readInput, writeOutputAtomically } from './files.ts';
 import { injectorConfigHelp, injectorConfigOptions, settingsFromFlags } from './injector-flags.ts';
 
@@ -32,20 +31,15 @@ export const kubeInjectCommand: Command = {
   summary: 'inject the sidecar into manifests offline (istioctl kube-inject)',
   help,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        options: {
-          filename: { type: 'string', short: 'f' },
-          output: { type: 'string', short: 'o' },
-          ...injectorConfigOptions,
-        },
-        allowPositionals: false,
-      });
-    } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : String(err));
-    }
+    const parsed = parseFlags({
+      args: [...args],
+      options: {
+        filename: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        ...injectorConfigOptions,
+      },
+      allowPositionals: false,
+    });
     const { values } = parsed;
     if (values.filename === undefined) throw new UsageError('-f/--filename is required');
     try {

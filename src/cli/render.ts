@@ -1,10 +1,9 @@
 // `mesh-injector render`: executes a Go template with data from a YAML/JSON file, the way the injector runs its
 // templates. A tool for template authors: see exactly what a template prints before it is parsed as a pod.
-import { parseArgs } from 'node:util';
 import { injectionFuncMap } from '../inject/funcs/index.ts';
 import { parseYaml, YamlError } from '../inject/yaml.ts';
 import { parse, TemplateError, type MissingKey } from '../template/index.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseFlags, UsageError, type Command } from './command.ts';
 import { readInput, writeOutputAtomically } from './files.ts';
 
 const help = `Render a Go text/template with data from a YAML or JSON file.
@@ -32,20 +31,15 @@ export const renderCommand: Command = {
   summary: 'render a Go template with YAML data (for template authors)',
   help,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        options: {
-          template: { type: 'string', short: 't' },
-          data: { type: 'string', short: 'd' },
-          missingkey: { type: 'string', default: 'default' },
-          output: { type: 'string', short: 'o' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : String(err));
-    }
+    const parsed = parseFlags({
+      args: [...args],
+      options: {
+        template: { type: 'string', short: 't' },
+        data: { type: 'string', short: 'd' },
+        missingkey: { type: 'string', default: 'default' },
+        output: { type: 'string', short: 'o' },
+      },
+    });
     const { values } = parsed;
     if (values.template === undefined) throw new UsageError('-t/--template is required');
     const missingKey = missingKeyModes.find((m) => m === values.missingkey);
