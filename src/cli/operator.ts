@@ -1,6 +1,5 @@
 // `mesh-injector operator` (everything) and `mesh-injector webhook` (the webhook only): flags and env in,
 // a running OperatorManager out, stopped cleanly on SIGTERM.
-import { parseArgs } from 'node:util';
 import type { CertificateMode } from '../controller/certificates.ts';
 import { defaultConfigMapNames } from '../controller/injector-config.ts';
 import { OperatorManager, type OperatorOptions } from '../controller/manager.ts';
@@ -10,7 +9,7 @@ import type { ListenAddress } from '../webhook/server.ts';
 import { KubeClient } from '../kube/client.ts';
 import { Shutdown } from '../kube/shutdown.ts';
 import { createLogger, parseLogLevel } from '../observability/logger.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseFlags, UsageError, type Command } from './command.ts';
 
 /** Each flag, its default, and its env var (MESH_INJECTOR_<FLAG>), so a Deployment can set either. */
 const flags = {
@@ -143,15 +142,10 @@ function parseTags(value: string): Record<string, string> {
 
 /** Reads every flag: command line, then env, then default. */
 function readFlags(args: readonly string[], env: NodeJS.ProcessEnv): Record<FlagName, string> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: Object.fromEntries(Object.keys(flags).map((f) => [f, { type: 'string' as const }])),
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const parsed = parseFlags({
+    args: [...args],
+    options: Object.fromEntries(Object.keys(flags).map((f) => [f, { type: 'string' as const }])),
+  });
   const out = {} as Record<FlagName, string>;
   for (const [flag, spec] of Object.entries(flags) as [FlagName, (typeof flags)[FlagName]][]) {
     const given = parsed.values[flag];
