@@ -2,31 +2,23 @@
 //
 // Users arrive with manifests written for Istio, so every name here is Istio's, spelt exactly as Istio spells it.
 // Keeping them in one place means a typo is a compile error rather than a silently ignored annotation.
+import { CaptureAnnotation } from '../iptables/annotations.ts';
 import { isJsonObject, type JsonObject } from './types.ts';
 
 /** Pod annotations (`sidecar.istio.io/*` and friends). */
 export const Annotation = {
+  /** The traffic capture annotations, as the iptables module names them. */
+  ...CaptureAnnotation,
   /** Pod opt-in/out (`"true"`/`"false"`); the label of the same name takes precedence. */
   inject: 'sidecar.istio.io/inject',
   /** Proof of injection: JSON naming what was injected and by which revision. */
   status: 'sidecar.istio.io/status',
   /** Comma-separated template names to render instead of the config's `defaultTemplates`. */
   injectTemplates: 'inject.istio.io/templates',
-  interceptionMode: 'sidecar.istio.io/interceptionMode',
-  statusPort: 'status.sidecar.istio.io/port',
   readinessInitialDelaySeconds: 'readiness.status.sidecar.istio.io/initialDelaySeconds',
   readinessPeriodSeconds: 'readiness.status.sidecar.istio.io/periodSeconds',
   readinessFailureThreshold: 'readiness.status.sidecar.istio.io/failureThreshold',
   readinessApplicationPorts: 'readiness.status.sidecar.istio.io/applicationPorts',
-  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
-  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
-  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
-  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
-  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-  excludeInterfaces: 'traffic.sidecar.istio.io/excludeInterfaces',
-  kubevirtInterfaces: 'traffic.sidecar.istio.io/kubevirtInterfaces',
-  rerouteVirtualInterfaces: 'istio.io/reroute-virtual-interfaces',
   proxyConfig: 'proxy.istio.io/config',
   proxyOverrides: 'proxy.istio.io/overrides',
   proxyCPU: 'sidecar.istio.io/proxyCPU',
@@ -34,6 +26,8 @@ export const Annotation = {
   proxyCPULimit: 'sidecar.istio.io/proxyCPULimit',
   proxyMemoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
   proxyImageType: 'sidecar.istio.io/proxyImageType',
+  /** Comma-separated init containers that must run before a native istio-proxy. */
+  initContainersBeforeProxy: 'sidecar.istio.io/init-containers-before-proxy',
   nativeSidecar: 'sidecar.istio.io/nativeSidecar',
   rewriteAppHTTPProbers: 'sidecar.istio.io/rewriteAppHTTPProbers',
   prometheusMergeMetrics: 'prometheus.istio.io/merge-metrics',

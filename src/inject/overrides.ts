@@ -6,12 +6,10 @@
 // tweaked resources). The merge lets the template win, so afterwards the user's container is merged
 // back on top, and saved in `proxy.istio.io/overrides` so that a later re-injection still knows what
 // the user wrote once the injected parts are stripped.
+import { ContainerName, Annotation } from './annotations.ts';
 import { goJsonMarshal } from './funcs/gojson.ts';
 import { cloneJson, cloneObject, describeJson } from './merge/json.ts';
 import {
-  INIT_CONTAINER,
-  PROXY_CONTAINER,
-  VALIDATION_CONTAINER,
   annotation,
   annotationsOf,
   containerName,
@@ -22,11 +20,9 @@ import {
   specOf,
 } from './merge/pod.ts';
 import { strategicMerge } from './merge/strategic.ts';
-import { SIDECAR_STATUS_ANNOTATION, type SidecarInjectionStatus, readInjectionStatus } from './status.ts';
+import { type SidecarInjectionStatus, readInjectionStatus } from './status.ts';
 import { type JsonObject, type JsonValue, isJsonObject } from './types.ts';
 
-export const PROXY_OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
-export const INTERCEPTION_MODE_ANNOTATION = 'sidecar.istio.io/interceptionMode';
 /** The image a user writes on their own istio-proxy to mean "keep the injected image". */
 export const AUTO_IMAGE = 'auto';
 
@@ -36,7 +32,7 @@ export class OverridesError extends Error {
   readonly reason: string;
 
   constructor(reason: string) {
-    super(`invalid ${PROXY_OVERRIDES_ANNOTATION} annotation: ${reason}`);
+    super(`invalid ${Annotation.proxyOverrides} annotation: ${reason}`);
     this.reason = reason;
   }
 }
@@ -48,7 +44,7 @@ export interface ContainerOverrides {
 
 /** Reads the overrides annotation (absent: no overrides). Throws OverridesError when it is malformed. */
 export function readOverrides(pod: JsonObject): ContainerOverrides {
-  const text = annotation(pod, PROXY_OVERRIDES_ANNOTATION);
+  const text = annotation(pod, Annotation.proxyOverrides);
   if (text === undefined) return { containers: [], initContainers: [] };
   let parsed: unknown;
   try {
@@ -107,7 +103,7 @@ export function stripPod(pod: JsonObject, options: StripOptions): JsonObject {
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing a named annotation
-  delete annotations[SIDECAR_STATUS_ANNOTATION];
+  delete annotations[Annotation.status];
   return result;
 }
 
@@ -149,12 +145,14 @@ export function reinsertOverrides(pod: JsonObject): JsonObject {
  */
 export function moveUserProxyToInitContainers(mergedPod: JsonObject, templatePod: JsonObject): JsonObject {
   const result = cloneObject(mergedPod);
-  if (findContainer(containersOf(templatePod, 'initContainers'), PROXY_CONTAINER) === undefined)
+  if (findContainer(containersOf(templatePod, 'initContainers'), ContainerName.proxy) === undefined)
     return result;
   const spec = specOf(result);
   const containers = spec?.containers;
   if (spec === undefined || !Array.isArray(containers)) return result;
-  const at = containers.findIndex((item) => isJsonObject(item) && containerName(item) === PROXY_CONTAINER);
+  const at = containers.findIndex(
+    (item) => isJsonObject(item) && containerName(item) === ContainerName.proxy,
+  );
   if (at < 0) return result;
   const [proxy] = containers.splice(at, 1);
   spec.initContainers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), proxy!];
@@ -190,7 +188,7 @@ export function reapplyOverwrittenContainers(
   options: ReapplyOptions = {},
 ): JsonObject {
   const saved = readOverrides(originalPod);
-  const statusText = annotation(originalPod, SIDECAR_STATUS_ANNOTATION);
+  const statusText = annotation(originalPod, Annotation.status);
   const alreadyInjected = statusText !== undefined;
   // Istio treats an unreadable status like an empty one here.
   const parsed = readInjectionStatus(originalPod);
@@ -221,7 +219,7 @@ export function reapplyOverwrittenContainers(
   }
 
   if (!alreadyInjected && (applied.containers.length > 0 || applied.initContainers.length > 0)) {
-    ensureAnnotations(result)[PROXY_OVERRIDES_ANNOTATION] = formatOverrides(applied);
+    ensureAnnotations(result)[Annotation.proxyOverrides] = formatOverrides(applied);
   }
   return adjustInitContainerUser(result, originalPod, options);
 }
@@ -301,7 +299,7 @@ function adjustInitContainerUser(
   originalPod: JsonObject,
   options: ReapplyOptions,
 ): JsonObject {
-  const user = findContainerInPod(originalPod, PROXY_CONTAINER);
+  const user = findContainerInPod(originalPod, ContainerName.proxy);
   const userSecurity = user?.securityContext;
   if (!isJsonObject(userSecurity)) return finalPod;
   const runAsUser = userSecurity.runAsUser ?? null;
@@ -309,20 +307,20 @@ function adjustInitContainerUser(
   if (runAsUser === null && runAsGroup === null) return finalPod;
 
   const inits = containersOf(finalPod, 'initContainers');
-  const init = findContainer(inits, INIT_CONTAINER) ?? findContainer(inits, VALIDATION_CONTAINER);
+  const init = findContainer(inits, ContainerName.init) ?? findContainer(inits, ContainerName.validation);
   if (init === undefined) return finalPod;
 
   const tproxy =
     options.interceptionMode === 'TPROXY' ||
-    annotationsOf(finalPod)?.[INTERCEPTION_MODE_ANNOTATION] === 'TPROXY';
+    annotationsOf(finalPod)?.[Annotation.interceptionMode] === 'TPROXY';
   if (tproxy && runAsUser !== null) {
-    const proxy = findContainerInPod(finalPod, PROXY_CONTAINER);
+    const proxy = findContainerInPod(finalPod, ContainerName.proxy);
     if (proxy !== undefined) {
       if (!isJsonObject(proxy.securityContext)) proxy.securityContext = {};
       proxy.securityContext.runAsUser = 0;
     }
   }
-  if (!tproxy && containerName(init) === VALIDATION_CONTAINER) {
+  if (!tproxy && containerName(init) === ContainerName.validation) {
     if (!isJsonObject(init.securityContext)) init.securityContext = {};
     const security = init.securityContext;
     if (runAsUser !== null) security.runAsUser = cloneJson(runAsUser);

@@ -8,20 +8,10 @@
 //   named to run before the proxy, istio-proxy, enable-core-dump, then the user's init containers;
 // - otherwise istio-validation first (it must block every user container), and istio-init then
 //   enable-core-dump last, so user init containers still have a network before iptables captures it.
+import { ContainerName, Annotation } from './annotations.ts';
 import { cloneObject } from './merge/json.ts';
-import {
-  ENABLE_CORE_DUMP_CONTAINER,
-  INIT_CONTAINER,
-  PROXY_CONTAINER,
-  VALIDATION_CONTAINER,
-  annotation,
-  containerName,
-  specOf,
-} from './merge/pod.ts';
+import { annotation, containerName, specOf } from './merge/pod.ts';
 import type { JsonObject, JsonValue } from './types.ts';
-
-/** Pod annotation: comma-separated init containers that must run before a native istio-proxy. */
-export const INIT_CONTAINERS_BEFORE_PROXY_ANNOTATION = 'sidecar.istio.io/init-containers-before-proxy';
 
 export interface ReorderOptions {
   /** From the pod's `proxy.istio.io/config` applied over the mesh default, or the values' global.proxy. */
@@ -39,27 +29,27 @@ export function reorderPod(pod: JsonObject, options: ReorderOptions): JsonObject
   if (Array.isArray(spec.containers)) {
     spec.containers = move(
       spec.containers,
-      PROXY_CONTAINER,
+      ContainerName.proxy,
       options.holdApplicationUntilProxyStarts ? 'first' : 'last',
     );
   }
   if (!Array.isArray(spec.initContainers)) return result;
   let inits: JsonValue[] = spec.initContainers;
-  if (inits.some((item) => nameOf(item) === PROXY_CONTAINER)) {
+  if (inits.some((item) => nameOf(item) === ContainerName.proxy)) {
     // Each move to the front lands before the previous ones, so the calls run back to front.
-    inits = move(inits, ENABLE_CORE_DUMP_CONTAINER, 'first');
-    inits = move(inits, PROXY_CONTAINER, 'first');
+    inits = move(inits, ContainerName.enableCoreDump, 'first');
+    inits = move(inits, ContainerName.proxy, 'first');
     const beforeProxy = containersBeforeProxy(
       options.initContainersBeforeProxy,
-      annotation(pod, INIT_CONTAINERS_BEFORE_PROXY_ANNOTATION),
+      annotation(pod, Annotation.initContainersBeforeProxy),
     );
     for (const name of beforeProxy.reverse()) inits = move(inits, name, 'first');
-    inits = move(inits, VALIDATION_CONTAINER, 'first');
-    inits = move(inits, INIT_CONTAINER, 'first');
+    inits = move(inits, ContainerName.validation, 'first');
+    inits = move(inits, ContainerName.init, 'first');
   } else {
-    inits = move(inits, VALIDATION_CONTAINER, 'first');
-    inits = move(inits, INIT_CONTAINER, 'last');
-    inits = move(inits, ENABLE_CORE_DUMP_CONTAINER, 'last');
+    inits = move(inits, ContainerName.validation, 'first');
+    inits = move(inits, ContainerName.init, 'last');
+    inits = move(inits, ContainerName.enableCoreDump, 'last');
   }
   spec.initContainers = inits;
   return result;

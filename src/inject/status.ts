@@ -6,12 +6,12 @@
 // for an empty list, and Go's string escaping. Reading follows Go's json.Unmarshal into that struct:
 // unknown keys (such as the `version` older releases wrote) are ignored, keys match case-insensitively,
 // and a value of the wrong type fails the whole parse.
+import { Annotation } from './annotations.ts';
 import { goJsonMarshal } from './funcs/gojson.ts';
 import { describeJson } from './merge/json.ts';
 import { containerName, containersOf, specOf } from './merge/pod.ts';
 import { type JsonObject, type JsonValue, isJsonObject } from './types.ts';
 
-export const SIDECAR_STATUS_ANNOTATION = 'sidecar.istio.io/status';
 export const DEFAULT_REVISION = 'default';
 
 export interface SidecarInjectionStatus {
@@ -60,7 +60,7 @@ export class InjectionStatusError extends Error {
   readonly reason: string;
 
   constructor(value: string, reason: string) {
-    super(`invalid ${SIDECAR_STATUS_ANNOTATION} annotation: ${reason}`);
+    super(`invalid ${Annotation.status} annotation: ${reason}`);
     this.value = value;
     this.reason = reason;
   }
@@ -124,6 +124,6 @@ export function parseInjectionStatus(value: string): InjectionStatusParse {
 export function readInjectionStatus(pod: JsonObject): InjectionStatusParse | undefined {
   const metadata = pod.metadata;
   const annotations = isJsonObject(metadata) ? metadata.annotations : undefined;
-  const value = isJsonObject(annotations) ? annotations[SIDECAR_STATUS_ANNOTATION] : undefined;
+  const value = isJsonObject(annotations) ? annotations[Annotation.status] : undefined;
   return typeof value === 'string' ? parseInjectionStatus(value) : undefined;
 }

@@ -9,6 +9,7 @@
 //
 // `env` reads the environment map the injector is configured with, never the process environment:
 // injection must not change because of how the injector process was started.
+import { ContainerName } from '../annotations.ts';
 import { goSprint, goSprintf } from '../../template/fmt.ts';
 import { withSignature, type FuncMap, type TemplateFunction } from '../../template/funcs.ts';
 import {
@@ -28,9 +29,6 @@ import { GoJsonError, GoJsonSyntaxError, goJsonDecode, goJsonMarshal } from './g
 import { formatDuration } from './gonum.ts';
 import { replaceAll, splitDir, toLower, trimSpace } from './gostrings.ts';
 import { goYamlMarshal } from './goyaml.ts';
-
-/** The container Istio's legacy `applicationPorts` leaves out. */
-export const PROXY_CONTAINER_NAME = 'istio-proxy';
 
 const MAX_INDENT = 1n << 20n;
 
@@ -439,7 +437,7 @@ export function createIstioFuncMap(env: ReadonlyMap<string, string>): FuncMap {
     applicationPorts: sig([V], (containers: unknown) =>
       containerPorts(
         containersArg(containers),
-        (c) => stringValue(readField(c, 'Name', 'name')) !== PROXY_CONTAINER_NAME,
+        (c) => stringValue(readField(c, 'Name', 'name')) !== ContainerName.proxy,
       ),
     ),
     annotation: sig([V, S, A], annotation),

@@ -2,11 +2,6 @@
 // Istio treats specially. Writers work on their own deep copy, so nothing here mutates.
 import { type JsonObject, isJsonObject } from '../types.ts';
 
-export const PROXY_CONTAINER = 'istio-proxy';
-export const INIT_CONTAINER = 'istio-init';
-export const VALIDATION_CONTAINER = 'istio-validation';
-export const ENABLE_CORE_DUMP_CONTAINER = 'enable-core-dump';
-
 export type ContainerListField = 'containers' | 'initContainers';
 
 export function specOf(pod: JsonObject): JsonObject | undefined {

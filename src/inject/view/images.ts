@@ -1,10 +1,9 @@
 // The proxy images and inbound policy mode Istio computes in Go before rendering (`.ProxyImage`,
 // `.ProxyInitImage`, `.InboundTrafficPolicyMode`), from the values, the effective ProxyConfig, the pod's
 // annotations and the mesh config.
+import { Annotation } from '../annotations.ts';
 import { goSprint } from '../../template/index.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../types.ts';
-
-export const PROXY_IMAGE_TYPE_ANNOTATION = 'sidecar.istio.io/proxyImageType';
 
 /** Image variants Istio publishes; an existing one is replaced rather than stacked. */
 const KNOWN_IMAGE_TYPES = ['distroless', 'debug'];
@@ -59,8 +58,8 @@ export function proxyImages(
   const tagValue = global.tag;
   const tag = tagValue === undefined || tagValue === null ? '' : goSprint(tagValue);
   const variant = text(global.variant);
-  const annotated = Object.hasOwn(annotations, PROXY_IMAGE_TYPE_ANNOTATION)
-    ? annotations[PROXY_IMAGE_TYPE_ANNOTATION]
+  const annotated = Object.hasOwn(annotations, Annotation.proxyImageType)
+    ? annotations[Annotation.proxyImageType]
     : undefined;
 
   const proxyImageConfig = proxyConfig.image;

@@ -1,9 +1,9 @@
+import { Annotation } from '../../../src/inject/annotations.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mergeTemplates } from '../../../src/inject/merge/templates.ts';
 import {
   OverridesError,
-  PROXY_OVERRIDES_ANNOTATION,
   formatOverrides,
   moveUserProxyToInitContainers,
   reapplyOverwrittenContainers,
@@ -12,7 +12,7 @@ import {
   stripPod,
 } from '../../../src/inject/overrides.ts';
 import { reorderPod } from '../../../src/inject/reorder.ts';
-import { SIDECAR_STATUS_ANNOTATION, statusAnnotationFor } from '../../../src/inject/status.ts';
+import { statusAnnotationFor } from '../../../src/inject/status.ts';
 import { type JsonObject, isJsonObject } from '../../../src/inject/types.ts';
 
 const STATUS =
@@ -29,7 +29,7 @@ describe('stripPod', () => {
   const injected: JsonObject = {
     metadata: {
       annotations: {
-        [SIDECAR_STATUS_ANNOTATION]: STATUS,
+        [Annotation.status]: STATUS,
         'prometheus.io/port': '15020',
         'prometheus.io/path': '/stats/prometheus',
         'prometheus-io/scrape': 'true',
@@ -61,12 +61,12 @@ describe('stripPod', () => {
     const stripped = stripPod(injected, { statusPort: 15021 });
     assert.equal(annotations(stripped)['prometheus.io/port'], '15020');
     assert.equal(annotations(stripped)['prometheus-io/scrape'], 'true');
-    assert.equal(annotations(stripped)[SIDECAR_STATUS_ANNOTATION], undefined);
+    assert.equal(annotations(stripped)[Annotation.status], undefined);
   });
 
   it('leaves a pod without a readable status as it is', () => {
     const garbled = structuredClone(injected);
-    annotations(garbled)[SIDECAR_STATUS_ANNOTATION] = '{not json';
+    annotations(garbled)[Annotation.status] = '{not json';
     assert.deepEqual(stripPod(garbled, { statusPort: 15020 }), garbled);
     const plain: JsonObject = { spec: { containers: [{ name: 'istio-proxy' }] } };
     assert.deepEqual(stripPod(plain, { statusPort: 15020 }), plain);
@@ -75,7 +75,7 @@ describe('stripPod', () => {
 
 describe('overrides annotation', () => {
   const withOverrides = (value: string): JsonObject => ({
-    metadata: { annotations: { [PROXY_OVERRIDES_ANNOTATION]: value } },
+    metadata: { annotations: { [Annotation.proxyOverrides]: value } },
     spec: { containers: [{ name: 'app' }], initContainers: [{ name: 'istio-init', image: 'mine' }] },
   });
 
@@ -137,7 +137,7 @@ describe('overrides annotation', () => {
       '{"containers":[{"name":"istio-proxy","args":["a"],"resources":{},"securityContext":{"runAsUser":1000},"extra":1}]}',
     );
     assert.deepEqual(
-      readOverrides({ metadata: { annotations: { [PROXY_OVERRIDES_ANNOTATION]: text } } }).containers,
+      readOverrides({ metadata: { annotations: { [Annotation.proxyOverrides]: text } } }).containers,
       [{ name: 'istio-proxy', args: ['a'], resources: {}, securityContext: { runAsUser: 1000 }, extra: 1 }],
     );
   });
@@ -200,7 +200,7 @@ describe('reapplyOverwrittenContainers', () => {
       tty: false,
     });
     assert.equal(
-      annotations(result)[PROXY_OVERRIDES_ANNOTATION],
+      annotations(result)[Annotation.proxyOverrides],
       '{"containers":[{"name":"istio-proxy","resources":{"requests":{"cpu":"500m"}}}]}',
     );
   });
@@ -221,7 +221,7 @@ describe('reapplyOverwrittenContainers', () => {
 
   it('containers the previous injection added are not treated as the user’s', () => {
     const original: JsonObject = {
-      metadata: { annotations: { [SIDECAR_STATUS_ANNOTATION]: STATUS } },
+      metadata: { annotations: { [Annotation.status]: STATUS } },
       spec: {
         initContainers: [{ name: 'istio-init', image: 'old', args: ['istio-iptables', '-u', '1337'] }],
         containers: [{ name: 'istio-proxy', image: 'old', env: [{ name: 'OLD', value: '1' }] }],
@@ -237,8 +237,8 @@ describe('reapplyOverwrittenContainers', () => {
     const original: JsonObject = {
       metadata: {
         annotations: {
-          [SIDECAR_STATUS_ANNOTATION]: STATUS,
-          [PROXY_OVERRIDES_ANNOTATION]:
+          [Annotation.status]: STATUS,
+          [Annotation.proxyOverrides]:
             '{"containers":[{"name":"istio-proxy","resources":{"limits":{"cpu":"4"}}}]}',
         },
       },
@@ -251,7 +251,7 @@ describe('reapplyOverwrittenContainers', () => {
     });
     // Already injected: the saved annotation is left as the user first wrote it.
     assert.equal(
-      annotations(result)[PROXY_OVERRIDES_ANNOTATION],
+      annotations(result)[Annotation.proxyOverrides],
       '{"containers":[{"name":"istio-proxy","resources":{"limits":{"cpu":"4"}}}]}',
     );
   });
@@ -270,7 +270,7 @@ describe('reapplyOverwrittenContainers', () => {
     ]);
     assert.deepEqual(namesOf(result, 'containers'), ['app']);
     assert.equal(
-      annotations(result)[PROXY_OVERRIDES_ANNOTATION],
+      annotations(result)[Annotation.proxyOverrides],
       '{"initContainers":[{"name":"istio-proxy","resources":{},"tty":true}]}',
     );
   });
@@ -403,7 +403,7 @@ describe('injecting twice equals injecting once', () => {
     const result = reapplyOverwrittenContainers(mergedPod, pod, templatePod);
     const metadata = (result.metadata ??= {}) as JsonObject;
     const podAnnotations = (metadata.annotations ??= {}) as JsonObject;
-    podAnnotations[SIDECAR_STATUS_ANNOTATION] = statusAnnotationFor(templatePod, '');
+    podAnnotations[Annotation.status] = statusAnnotationFor(templatePod, '');
     return reorderPod(result, { holdApplicationUntilProxyStarts: mode.hold });
   }
 
@@ -492,7 +492,7 @@ describe('injecting twice equals injecting once', () => {
         'REDIRECT',
       ]);
       assert.equal(namesOf(once, proxyField).filter((name) => name === 'istio-proxy').length, 1);
-      assert.ok(typeof annotations(once)[PROXY_OVERRIDES_ANNOTATION] === 'string');
+      assert.ok(typeof annotations(once)[Annotation.proxyOverrides] === 'string');
     });
   }
 });

@@ -1,10 +1,7 @@
+import { Annotation } from '../../../src/inject/annotations.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  INIT_CONTAINERS_BEFORE_PROXY_ANNOTATION,
-  type ReorderOptions,
-  reorderPod,
-} from '../../../src/inject/reorder.ts';
+import { type ReorderOptions, reorderPod } from '../../../src/inject/reorder.ts';
 import type { JsonObject } from '../../../src/inject/types.ts';
 
 const names = (list: string[]): JsonObject[] => list.map((name) => ({ name }));
@@ -89,21 +86,21 @@ describe('reorderPod', () => {
       name: 'native: containers named by the setting and the annotation run before the proxy',
       options: { holdApplicationUntilProxyStarts: false, initContainersBeforeProxy: 'c' },
       inits: ['istio-init', 'istio-proxy', 'a', 'b', 'c', 'd'],
-      annotations: { [INIT_CONTAINERS_BEFORE_PROXY_ANNOTATION]: 'a,b,c' },
+      annotations: { [Annotation.initContainersBeforeProxy]: 'a,b,c' },
       wantInits: ['istio-init', 'c', 'a', 'b', 'istio-proxy', 'd'],
     },
     {
       name: 'native: names are not trimmed, as in Istio',
       options: noHold,
       inits: ['istio-init', 'istio-proxy', 'a', 'b'],
-      annotations: { [INIT_CONTAINERS_BEFORE_PROXY_ANNOTATION]: 'a, b' },
+      annotations: { [Annotation.initContainersBeforeProxy]: 'a, b' },
       wantInits: ['istio-init', 'a', 'istio-proxy', 'b'],
     },
     {
       name: 'non-native: the before-proxy annotation changes nothing',
       options: noHold,
       inits: ['a', 'istio-init', 'b'],
-      annotations: { [INIT_CONTAINERS_BEFORE_PROXY_ANNOTATION]: 'b' },
+      annotations: { [Annotation.initContainersBeforeProxy]: 'b' },
       wantInits: ['a', 'b', 'istio-init'],
     },
     {

@@ -1,8 +1,8 @@
+import { Annotation } from '../../../src/inject/annotations.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   InjectionStatusError,
-  SIDECAR_STATUS_ANNOTATION,
   formatInjectionStatus,
   injectionStatusOf,
   parseInjectionStatus,
@@ -124,7 +124,7 @@ describe('parseInjectionStatus', () => {
     assert.equal(readInjectionStatus({}), undefined);
     const parsed = readInjectionStatus({
       metadata: {
-        annotations: { [SIDECAR_STATUS_ANNOTATION]: '{"containers":["istio-proxy"],"revision":"r"}' },
+        annotations: { [Annotation.status]: '{"containers":["istio-proxy"],"revision":"r"}' },
       },
     });
     assert.deepEqual(parsed?.ok && parsed.status.containers, ['istio-proxy']);
