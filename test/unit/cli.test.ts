@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.ts';
 import { commands } from '../../src/cli/commands.ts';
+import { captureIO } from './cli/run.ts';
 
 function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (b: Buffer) => out.push(b));
-  stderr.on('data', (b: Buffer) => err.push(b));
-  return {
-    io: { stdin: new PassThrough(), stdout, stderr },
-    out: () => Buffer.concat(out).toString('utf8'),
-    err: () => Buffer.concat(err).toString('utf8'),
-  };
+  const c = captureIO();
+  return { io: c.io, out: c.stdout, err: c.stderr };
 }
 
 test('--help lists every command and exits 0', async () => {

@@ -16,11 +16,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import jsonpatch from 'fast-json-patch';
-import { main } from '../../../../src/cli/main.ts';
-import type { CommandIO } from '../../../../src/cli/command.ts';
 import { Injector, type InjectResult } from '../../../../src/inject/injector.ts';
 import { settingsFromConfigMaps } from '../../../../src/inject/settings.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../../src/inject/types.ts';
@@ -203,41 +200,7 @@ export function parseStream(text: string, source: string): unknown[] {
   return parseYamlDocuments(text, source).map((d) => d.value);
 }
 
-export interface Captured {
-  readonly io: CommandIO;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-}
-
-/** In-memory streams for running a command in-process; `stdin` is the given text (empty by default). */
-export function captureIO(stdin = ''): Captured {
-  const input = new PassThrough();
-  input.end(stdin);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (b: Buffer) => out.push(b));
-  stderr.on('data', (b: Buffer) => err.push(b));
-  return {
-    io: { stdin: input, stdout, stderr },
-    stdout: () => Buffer.concat(out).toString('utf8'),
-    stderr: () => Buffer.concat(err).toString('utf8'),
-  };
-}
-
-export interface CommandRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `mesh-injector <argv>` in-process. */
-export async function runCli(argv: readonly string[], stdin = ''): Promise<CommandRun> {
-  const captured = captureIO(stdin);
-  const code = await main(argv, captured.io);
-  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
-}
+export { captureIO, runCli, type Captured, type CliResult as CommandRun } from '../../cli/run.ts';
 
 function caseArg(c: GoldenCase, arg: string): string {
   return arg.startsWith('./') ? join(c.dir, arg.slice(2)) : arg;
