@@ -39,6 +39,36 @@ const benchmarks: readonly Benchmark[] = [
       `injection pipeline: ${fmt(r.podsPerSecond)} pods/s (${fmt(r.meanMicroseconds, 1)} µs/pod; target ${fmt(r.target)})`,
     ],
   },
+  {
+    name: 'inject-istio',
+    script: 'bench/inject-istio.ts',
+    args: [],
+    summarise: (r) => {
+      const istio = r.istio as Record<string, unknown>;
+      const base = r.default as Record<string, unknown>;
+      return [
+        `injection pipeline, Istio-format template: ${fmt(istio.podsPerSecond)} pods/s (${fmt(istio.meanMicroseconds, 1)} µs/pod; no target), ` +
+          `${fmt(r.istioToDefaultCostRatio, 2)}x the default template's cost (${fmt(base.podsPerSecond)} pods/s in the same run)`,
+      ];
+    },
+  },
+  {
+    name: 'webhook',
+    script: 'bench/webhook.ts',
+    args: [],
+    summarise: (r) => {
+      const targets = r.targets as Record<string, unknown>;
+      const met = r.met as Record<string, unknown>;
+      const replies = r.replies as Record<string, unknown>;
+      const mark = (ok: unknown): string => (ok === true ? 'met' : 'MISSED');
+      return [
+        `webhook p99 at 500 reviews/s: ${fmt(r.p99AtRate500Ms, 2)} ms (target <= ${fmt(targets.p99AtRate500Ms)} ms: ${mark(met.p99AtRate500)})`,
+        `webhook saturation: ${fmt(r.saturationReviewsPerSecond)} reviews/s, ${fmt(r.saturationCpuMicrosPerReview)} µs CPU/review, ` +
+          `RSS <= ${fmt(r.serverRssMiBMax)} MiB (target >= ${fmt(targets.saturationReviewsPerSecond)}/s: ${mark(met.saturation)}); ` +
+          `${fmt(replies.verified)}/${fmt(replies.completed)} replies verified, ${fmt(replies.errors)} errors`,
+      ];
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);
