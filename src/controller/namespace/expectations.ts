@@ -35,8 +35,9 @@ export class RestartExpectations {
     this.#restarts.set(key, { cause, at, expiresAt: now + this.#ttlMs });
   }
 
-  /** Records that the pod with `uid` was deleted. */
+  /** Records that the pod with `uid` was deleted (and forgets deletions old enough to be out of every cache). */
   expectDeletion(uid: string, now: number): void {
+    for (const [old, until] of this.#deletions) if (until <= now) this.#deletions.delete(old);
     this.#deletions.set(uid, now + this.#ttlMs);
   }
 
@@ -96,8 +97,8 @@ export class RestartExpectations {
     return true;
   }
 
-  /** Forgets deletions of pods the cache no longer holds. */
-  pruneDeletions(stillCached: (uid: string) => boolean): void {
-    for (const uid of this.#deletions.keys()) if (!stillCached(uid)) this.#deletions.delete(uid);
+  /** Deletions still remembered (for tests of the sweep). */
+  trackedDeletions(): number {
+    return this.#deletions.size;
   }
 }

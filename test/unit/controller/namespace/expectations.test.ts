@@ -48,16 +48,20 @@ describe('RestartExpectations', () => {
     assert.equal(e.pendingRestart(key, NOW), undefined);
   });
 
-  it('tracks pod deletions until they expire or leave the cache', () => {
+  it('tracks pod deletions until they expire', () => {
     const e = new RestartExpectations(1000);
     e.expectDeletion('uid-1', NOW);
-    e.expectDeletion('uid-2', NOW);
     assert.equal(e.isDeleted('uid-1', NOW + 10), true);
     assert.equal(e.isDeleted('uid-1', NOW + 1000), false);
-    e.pruneDeletions((uid) => uid !== 'uid-2');
-    assert.equal(e.isDeleted('uid-2', NOW + 10), false);
     e.expectDeletion('uid-3', NOW);
     e.forgetDeletion('uid-3');
     assert.equal(e.isDeleted('uid-3', NOW), false);
+  });
+
+  it('forgets old deletions when recording new ones', () => {
+    const e = new RestartExpectations(1000);
+    e.expectDeletion('uid-old', NOW);
+    e.expectDeletion('uid-new', NOW + 5000);
+    assert.equal(e.trackedDeletions(), 1);
   });
 });
