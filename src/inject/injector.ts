@@ -144,6 +144,17 @@ function checkTemplateReferences(settings: InjectorSettings, templates: Readonly
   }
 }
 
+/** Rendered outputs remembered per injector: enough for the workloads rolling at once in a large cluster. */
+const parsedOutputCacheSize = 256;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 function numberOr(value: JsonValue | undefined, fallback: number): number {
   return typeof value === 'number' ? value : fallback;
 }
@@ -152,6 +163,7 @@ function numberOr(value: JsonValue | undefined, fallback: number): number {
 export class Injector {
   readonly settings: InjectorSettings;
   readonly #templates: ReadonlyMap<string, Template>;
+  readonly #parsedOutputs = new Map<string, unknown>();
 
   /** Parses every template and checks the config; throws ConfigError naming the template and position. */
   constructor(settings: InjectorSettings) {
@@ -224,7 +236,7 @@ export class Injector {
 
     const rendered: RenderedTemplate[] = this.#selectTemplates(annotations).map(([name, template]) => ({
       name,
-      output: parseYaml(template.execute(data), `output of template "${name}"`),
+      output: this.#parseRendered(name, template.execute(data)),
     }));
     const { mergedPod, templatePod } = mergeTemplates(original, rendered);
     const interceptionMode =
@@ -250,6 +262,29 @@ export class Injector {
 
     const patch = jsonpatch.compare(original, pod);
     return { pod, patch, warnings };
+  }
+
+  /**
+   * Parses a template's output. The pods of one workload render the same text (their pod template is the same), so
+   * the parsed fragment is remembered by text: replicas skip the YAML parser, which is a third of an injection.
+   * Fragments are deep-frozen, so sharing them between injections cannot leak a change from one pod to the next.
+   */
+  #parseRendered(name: string, text: string): unknown {
+    const key = `${name}\u0000${text}`;
+    const cached = this.#parsedOutputs.get(key);
+    if (cached !== undefined) {
+      // Re-insert so the map's order is least recently used first.
+      this.#parsedOutputs.delete(key);
+      this.#parsedOutputs.set(key, cached);
+      return cached;
+    }
+    const parsed = deepFreeze(parseYaml(text, `output of template "${name}"`));
+    this.#parsedOutputs.set(key, parsed);
+    if (this.#parsedOutputs.size > parsedOutputCacheSize) {
+      const oldest = this.#parsedOutputs.keys().next();
+      if (oldest.done !== true) this.#parsedOutputs.delete(oldest.value);
+    }
+    return parsed;
   }
 
   #selectTemplates(annotations: Readonly<Record<string, string>>): [string, Template][] {
