@@ -76,7 +76,8 @@ function splitDocuments(text: string): Chunk[] {
 }
 
 function isBlank(text: string): boolean {
-  return text.split('\n').every((l) => /^\s*(#.*)?$/.test(l));
+  // Blank when no line holds anything but white space or a comment.
+  return !/^[ \t]*[^\s#]/m.test(text);
 }
 
 function loadChunk(source: string, chunk: Chunk, index: number): unknown {
