@@ -70,6 +70,19 @@ const benchmarks: readonly Benchmark[] = [
       ];
     },
   },
+  {
+    name: 'admission',
+    script: 'bench/admission.ts',
+    args: [],
+    summarise: (r) => {
+      const labelled = r.labelled as Record<string, unknown>;
+      const plain = r.plain as Record<string, unknown>;
+      return [
+        `admission overhead: ${fmt(labelled.pods)} pods created in ${fmt(labelled.seconds, 2)} s labelled vs ` +
+          `${fmt(plain.seconds, 2)} s unlabelled, ratio ${fmt(r.ratio, 2)} (target <= ${fmt(r.target, 2)}: ${r.met === true ? 'met' : 'MISSED'})`,
+      ];
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);

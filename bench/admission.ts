@@ -1,0 +1,163 @@
+// Admission overhead through the real API server: the time to create pods in a namespace labelled for injection
+// (the API server calls the operator's webhook over TLS, by URL, and applies the patch) against the same pods in
+// an unlabelled namespace (no webhook call), in one run. Batches alternate between the two namespaces (ABBA) so
+// that drift in the machine's load falls on both alike.
+//
+// The operator is the real process (`mesh-injector operator`) on a real control plane. The pods are the
+// two-container pod of bench/fixtures/inject/pod.json as bare pods held by a scheduling gate, so the scheduler
+// and kwok stay idle and the figure is the create path alone.
+//
+//   ./node_modules/.bin/node bench/admission.ts [--pods 1000] [--batch 50] [--concurrency 10]
+//
+// Writes bench/results/admission.json and prints a one-line summary.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isJsonObject, type JsonObject } from '../src/inject/types.ts';
+import {
+  ensureNamespace,
+  forEachLimited,
+  OperatorProcess,
+  podState,
+  startBenchCluster,
+  sumSeries,
+  waitForServiceAccount,
+} from './lib/cluster.ts';
+import { distribution, positiveNumber, runContext, writeResult } from './lib/report.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    pods: { type: 'string', default: '1000' },
+    batch: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '10' },
+  },
+});
+const podsPerNamespace = positiveNumber('pods', args.pods);
+const batchSize = positiveNumber('batch', args.batch);
+const concurrency = positiveNumber('concurrency', args.concurrency);
+const context = runContext();
+const target = 1.15;
+const namespaces = { labelled: 'bench-injected', plain: 'bench-plain' } as const;
+type Side = keyof typeof namespaces;
+
+const fixture = JSON.parse(
+  readFileSync(new URL('fixtures/inject/pod.json', import.meta.url), 'utf8'),
+) as JsonObject;
+
+/** The fixture pod, bare: no owner (the garbage collector would delete it), no service account to create. */
+function podManifest(namespace: string, name: string): JsonObject {
+  const metadata = isJsonObject(fixture.metadata) ? fixture.metadata : {};
+  const spec = isJsonObject(fixture.spec) ? fixture.spec : {};
+  const { ownerReferences: _owners, generateName: _generateName, ...meta } = metadata;
+  const { serviceAccountName: _sa, ...rest } = spec;
+  return {
+    ...fixture,
+    metadata: { ...meta, name, namespace },
+    spec: { ...rest, schedulingGates: [{ name: 'bench.mesh-injector.dev/hold' }] },
+  };
+}
+
+console.log('admission: starting the control plane and the operator');
+const cluster = await startBenchCluster({ nodes: 1 });
+let operator: OperatorProcess | undefined;
+try {
+  operator = await OperatorProcess.start(cluster);
+  const { admin } = cluster;
+  await ensureNamespace(admin, namespaces.labelled, { 'istio-injection': 'enabled' });
+  await ensureNamespace(admin, namespaces.plain);
+  await waitForServiceAccount(admin, namespaces.labelled);
+  await waitForServiceAccount(admin, namespaces.plain);
+
+  const create = async (side: Side, name: string): Promise<void> => {
+    const namespace = namespaces[side];
+    await admin.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      body: podManifest(namespace, name),
+    });
+  };
+
+  // Warm up both paths (connections, the webhook's JIT, the API server's caches); not counted.
+  for (const side of ['labelled', 'plain'] as const)
+    await forEachLimited(
+      Array.from({ length: 40 }, (_, i) => `warmup-${i}`),
+      concurrency,
+      (name) => create(side, name),
+    );
+
+  const tally = {
+    labelled: { ms: 0, latencies: [] as number[] },
+    plain: { ms: 0, latencies: [] as number[] },
+  };
+  const batches = Math.ceil(podsPerNamespace / batchSize);
+  const reviewsBefore = sumSeries(await operator.metrics(), 'mesh_injector_webhook_reviews_total');
+  for (let b = 0; b < batches; b++) {
+    const order: readonly Side[] = b % 2 === 0 ? ['labelled', 'plain'] : ['plain', 'labelled'];
+    const names = Array.from(
+      { length: Math.min(batchSize, podsPerNamespace - b * batchSize) },
+      (_, i) => `pod-${String(b * batchSize + i).padStart(5, '0')}`,
+    );
+    for (const side of order) {
+      const started = performance.now();
+      const latencies = await forEachLimited(names, concurrency, (name) => create(side, name));
+      tally[side].ms += performance.now() - started;
+      tally[side].latencies.push(...latencies);
+    }
+  }
+  const reviews = sumSeries(await operator.metrics(), 'mesh_injector_webhook_reviews_total') - reviewsBefore;
+
+  // Every pod in the labelled namespace went through the webhook and carries the sidecar; none in the other.
+  const injectedCount = async (namespace: string): Promise<{ total: number; injected: number }> => {
+    const list = await admin.request({ path: `/api/v1/namespaces/${namespace}/pods` });
+    const pods = (Array.isArray(list.items) ? list.items : []).filter(isJsonObject).map(podState);
+    return { total: pods.length, injected: pods.filter((p) => p.injected).length };
+  };
+  const check = {
+    labelled: await injectedCount(namespaces.labelled),
+    plain: await injectedCount(namespaces.plain),
+  };
+
+  const side = (s: Side) => ({
+    namespace: namespaces[s],
+    pods: tally[s].latencies.length,
+    seconds: Number((tally[s].ms / 1000).toFixed(2)),
+    podsPerSecond: Math.round((tally[s].latencies.length * 1000) / tally[s].ms),
+    createLatencyMs: distribution(tally[s].latencies, 1),
+  });
+  const labelled = side('labelled');
+  const plain = side('plain');
+  const ratio = Number((tally.labelled.ms / tally.plain.ms).toFixed(3));
+  const result = {
+    benchmark: 'admission',
+    description:
+      'time to create pods through the API server in a namespace labelled for injection (webhook called) vs an ' +
+      'unlabelled one, alternating batches in one run',
+    ratio,
+    target,
+    met: ratio <= target,
+    labelled,
+    plain,
+    webhookReviewsCounted: reviews,
+    podsCheckedAfterwards: check,
+    batchSize,
+    concurrency,
+    ...context,
+  };
+  writeResult('admission', result);
+  console.log(
+    `admission: ${labelled.pods} pods in ${labelled.seconds} s labelled vs ${plain.seconds} s unlabelled, ratio ` +
+      `${ratio} (target <= ${target}); create p50/p99 ${labelled.createLatencyMs.p50}/${labelled.createLatencyMs.p99} ms ` +
+      `vs ${plain.createLatencyMs.p50}/${plain.createLatencyMs.p99} ms; injected ${check.labelled.injected}/` +
+      `${check.labelled.total} and ${check.plain.injected}/${check.plain.total}; load ${context.loadAverageAtStart.join('/')}`,
+  );
+  if (check.labelled.injected !== check.labelled.total || check.plain.injected !== 0) {
+    console.error('admission: injection was not as expected (see podsCheckedAfterwards)');
+    process.exitCode = 1;
+  }
+} catch (error) {
+  console.error(`admission failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (operator !== undefined) console.error(`operator output (tail):\n${operator.output().slice(-3000)}`);
+  process.exitCode = 1;
+} finally {
+  await operator?.stop();
+  await cluster.stop();
+}
