@@ -83,6 +83,43 @@ const benchmarks: readonly Benchmark[] = [
       ];
     },
   },
+  {
+    name: 'convergence',
+    script: 'bench/convergence.ts',
+    args: [],
+    summarise: (r) => {
+      const op = r.operator as Record<string, unknown>;
+      const base = r.baseline as Record<string, unknown>;
+      const paced = r.paced as Record<string, unknown>;
+      const lines = [
+        `convergence, ${fmt(r.deployments)} Deployments x ${fmt(r.replicas)}: operator (pacing lifted) ${fmt(op.secondsToRolledOut, 1)} s ` +
+          `vs kubectl rollout restart ${fmt(base.secondsToRolledOut, 1)} s, ratio ${fmt(r.ratio, 2)} ` +
+          `(target <= ${fmt(r.target, 2)}: ${r.met === true ? 'met' : 'MISSED'})`,
+        `operator API use per workload while converging: ${fmt(op.writesPerWorkload, 2)} writes, ${fmt(op.requestsPerWorkload, 2)} requests (audit log)`,
+      ];
+      if (paced.skipped !== true)
+        lines.push(
+          `convergence with the default pacing: ${fmt(paced.restartsStarted)} restarts in ${fmt(paced.watchedSeconds)} s, ` +
+            `${fmt(paced.secondsPerRestart, 1)} s apart; extrapolated ${fmt(paced.extrapolatedHoursToConverge, 2)} h (slow by design; no target)`,
+        );
+      return lines;
+    },
+  },
+  {
+    name: 'footprint',
+    script: 'bench/footprint.ts',
+    args: [],
+    summarise: (r) => {
+      const targets = r.targets as Record<string, unknown>;
+      const met = r.met as Record<string, unknown>;
+      const steady = r.steadyState as Record<string, unknown>;
+      return [
+        `operator RSS with ${fmt(r.cachedPods)} pods cached: ${fmt(r.rssMiB, 1)} MiB (target <= ${fmt(targets.rssMiB)}: ${met.rss === true ? 'met' : 'MISSED'})`,
+        `operator steady state (${fmt(steady.seconds)} s): ${fmt(steady.cpuSeconds, 2)} CPU s, ${fmt(r.steadyStateWritesExcludingLease)} writes ` +
+          `besides ${fmt(steady.leaseWrites)} leader-lease renewals (target ${fmt(targets.steadyStateWrites)}: ${met.writes === true ? 'met' : 'MISSED'})`,
+      ];
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);

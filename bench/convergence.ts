@@ -1,0 +1,347 @@
+// Convergence at scale with kwok: N Deployments x R replicas exist before their namespace is labelled for
+// injection; how long until every pod carries the sidecar?
+//
+// Three namespaces of the same Deployments, one after the other in the same run and on the same cluster:
+//   baseline  what a person does without the operator: label the namespace, then `kubectl rollout restart
+//             deployment -n <ns>` (every Deployment at once). The MeshInjection there says restartPolicy: Never,
+//             so the operator keeps out of it.
+//   operator  label the namespace; the operator restarts everything with pacing lifted (MeshInjection
+//             maxConcurrentRestarts: 1000, restartInterval: 0s; operator --max-concurrent-restarts=10000).
+//   paced     label the namespace; the operator restarts with the default pacing (2 at once, 10 s apart). Slow
+//             by design: watched for --paced-minutes, then extrapolated.
+// "Converged" is measured the same way for the first two: every Deployment restarted and fully rolled out (all
+// replicas updated and available, no old ones), and afterwards every pod is checked for the sidecar. For the
+// operator the time its MeshInjection reports Converged=True is given as well. The operator's API requests come
+// from the API server's audit log (its own user), per workload; its own write counters are given beside them.
+//
+//   ./node_modules/.bin/node bench/convergence.ts [--deployments 1000] [--replicas 2] [--nodes 10]
+//                                                [--paced-minutes 3] [--skip-paced]
+//
+// Writes bench/results/convergence.json and prints a one-line summary.
+import { parseArgs } from 'node:util';
+import { isJsonObject, type JsonObject } from '../src/inject/types.ts';
+import {
+  countRequests,
+  deploymentInformer,
+  deploymentManifest,
+  ensureNamespace,
+  forEachLimited,
+  OperatorProcess,
+  operatorRequests,
+  podState,
+  startBenchCluster,
+  sumSeries,
+  waitFor,
+  waitForServiceAccount,
+  WRITE_VERBS,
+  type BenchCluster,
+  type DeploymentState,
+} from './lib/cluster.ts';
+import { positiveNumber, runContext, writeResult } from './lib/report.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    deployments: { type: 'string', default: '1000' },
+    replicas: { type: 'string', default: '2' },
+    nodes: { type: 'string', default: '10' },
+    'paced-minutes': { type: 'string', default: '3' },
+    'skip-paced': { type: 'boolean', default: false },
+    'timeout-minutes': { type: 'string', default: '45' },
+  },
+});
+const deployments = positiveNumber('deployments', args.deployments);
+const replicas = positiveNumber('replicas', args.replicas);
+const nodes = positiveNumber('nodes', args.nodes);
+const pacedMinutes = positiveNumber('paced-minutes', args['paced-minutes']);
+const phaseTimeoutMs = positiveNumber('timeout-minutes', args['timeout-minutes']) * 60_000;
+const context = runContext();
+const target = 1.1;
+const namespaces = { baseline: 'conv-baseline', operator: 'conv-operator', paced: 'conv-paced' } as const;
+const names = Array.from({ length: deployments }, (_, i) => `app-${String(i).padStart(4, '0')}`);
+
+const log = (line: string): void => {
+  console.log(`convergence: ${line}`);
+};
+const secondsSince = (t: number): number => Number(((Date.now() - t) / 1000).toFixed(1));
+
+async function label(cluster: BenchCluster, namespace: string): Promise<void> {
+  await cluster.admin.request({
+    method: 'PATCH',
+    path: `/api/v1/namespaces/${namespace}`,
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { labels: { 'istio-injection': 'enabled' } } },
+  });
+}
+
+async function createMeshInjection(
+  cluster: BenchCluster,
+  namespace: string,
+  spec: JsonObject,
+): Promise<void> {
+  await cluster.admin.request({
+    method: 'POST',
+    path: `/apis/injection.mesh-injector.dev/v1alpha1/namespaces/${namespace}/meshinjections`,
+    body: {
+      apiVersion: 'injection.mesh-injector.dev/v1alpha1',
+      kind: 'MeshInjection',
+      metadata: { name: 'default', namespace },
+      spec,
+    },
+  });
+}
+
+async function meshInjectionConverged(cluster: BenchCluster, namespace: string): Promise<boolean> {
+  const mi = await cluster.admin.request({
+    path: `/apis/injection.mesh-injector.dev/v1alpha1/namespaces/${namespace}/meshinjections/default`,
+  });
+  const status = isJsonObject(mi.status) ? mi.status : {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isJsonObject) : [];
+  return conditions.some((c) => c.type === 'Converged' && c.status === 'True');
+}
+
+async function podCheck(cluster: BenchCluster, namespace: string) {
+  const list = await cluster.admin.request({ path: `/api/v1/namespaces/${namespace}/pods` });
+  const pods = (Array.isArray(list.items) ? list.items : []).filter(isJsonObject).map(podState);
+  const live = pods.filter((p) => !p.terminating);
+  return {
+    pods: live.length,
+    injected: live.filter((p) => p.injected).length,
+    running: live.filter((p) => p.running).length,
+  };
+}
+
+console.log(
+  `convergence: ${deployments} Deployments x ${replicas} replicas per namespace, ${nodes} kwok nodes`,
+);
+const cluster = await startBenchCluster({ nodes });
+let operator: OperatorProcess | undefined;
+const deploymentsSeen = deploymentInformer(cluster.admin);
+try {
+  operator = await OperatorProcess.start(cluster, { args: ['--max-concurrent-restarts=10000'] });
+  deploymentsSeen.start();
+  await deploymentsSeen.waitForSync();
+
+  // ---- setup: every namespace with its Deployments rolled out, before any label
+  const setupStarted = Date.now();
+  for (const namespace of Object.values(namespaces)) {
+    await ensureNamespace(cluster.admin, namespace);
+    await waitForServiceAccount(cluster.admin, namespace);
+  }
+  await createMeshInjection(cluster, namespaces.baseline, { restartPolicy: 'Never' });
+  await createMeshInjection(cluster, namespaces.operator, {
+    maxConcurrentRestarts: 1000,
+    restartInterval: '0s',
+  });
+  const usedNamespaces = args['skip-paced']
+    ? [namespaces.baseline, namespaces.operator]
+    : Object.values(namespaces);
+  for (const namespace of usedNamespaces) {
+    await forEachLimited(names, 20, async (name) => {
+      await cluster.admin.request({
+        method: 'POST',
+        path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
+        body: deploymentManifest(namespace, name, replicas),
+      });
+    });
+    log(`created ${deployments} Deployments in ${namespace} (${secondsSince(setupStarted)} s)`);
+  }
+  const allRolledOut = (namespace: string): boolean => {
+    const list = deploymentsSeen.byNamespace(namespace);
+    return list.length === deployments && list.every((d) => d.rolledOut);
+  };
+  await waitFor(
+    'every Deployment rolled out before labelling',
+    phaseTimeoutMs,
+    () => usedNamespaces.every(allRolledOut),
+    1000,
+  );
+  const setupSeconds = secondsSince(setupStarted);
+  log(`setup done: ${usedNamespaces.length * deployments * replicas} pods running (${setupSeconds} s)`);
+  // Let the operator's caches and status writes settle after the flood of pod events.
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+
+  /** Times each Deployment of `namespace` became rolled out after having been restarted (by `restarted`). */
+  const watchRollouts = (namespace: string, restarted: (d: DeploymentState) => boolean) => {
+    const doneAt = new Map<string, number>();
+    const firstRestartSeen = { at: 0 };
+    const observe = (d: DeploymentState): void => {
+      if (d.namespace !== namespace || !restarted(d)) return;
+      if (firstRestartSeen.at === 0) firstRestartSeen.at = Date.now();
+      if (d.rolledOut && !doneAt.has(d.name)) doneAt.set(d.name, Date.now());
+    };
+    const remove = deploymentsSeen.addHandler({
+      onAdd: observe,
+      onUpdate: (_old, d) => {
+        observe(d);
+      },
+    });
+    return { doneAt, firstRestartSeen, remove };
+  };
+
+  const phaseMetrics = async () => {
+    const m = await operator!.metrics();
+    return {
+      restarts: sumSeries(m, 'mesh_injector_restarts_total', 'result="triggered"'),
+      writes: sumSeries(m, 'mesh_injector_namespace_reconciler_writes_total'),
+      cpu: operator!.cpuSeconds(),
+    };
+  };
+
+  // ---- baseline: label, then kubectl rollout restart on everything at once
+  log('baseline: label + kubectl rollout restart deployment (all at once)');
+  const baselineWatch = watchRollouts(namespaces.baseline, (d) => d.kubectlRestartedAt !== undefined);
+  const baselineStart = Date.now();
+  await label(cluster, namespaces.baseline);
+  cluster.kubectl('rollout', 'restart', 'deployment', '-n', namespaces.baseline);
+  const kubectlSeconds = secondsSince(baselineStart);
+  await waitFor(
+    'the baseline rollouts',
+    phaseTimeoutMs,
+    () => baselineWatch.doneAt.size === deployments,
+    500,
+  );
+  const baselineSeconds = (Math.max(...baselineWatch.doneAt.values()) - baselineStart) / 1000;
+  baselineWatch.remove();
+  const baselinePods = await podCheck(cluster, namespaces.baseline);
+  log(`baseline converged in ${baselineSeconds.toFixed(1)} s (kubectl itself ${kubectlSeconds} s)`);
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+
+  // ---- operator, pacing lifted
+  log('operator: label, pacing unlimited');
+  const operatorWatch = watchRollouts(namespaces.operator, (d) => d.operatorRestartedAt !== undefined);
+  const before = await phaseMetrics();
+  const operatorStart = Date.now();
+  await label(cluster, namespaces.operator);
+  let convergedAt = 0;
+  await waitFor(
+    'the operator to restart and roll out every Deployment and report Converged',
+    phaseTimeoutMs,
+    async () => {
+      if (convergedAt === 0 && operatorWatch.doneAt.size === deployments) {
+        if (await meshInjectionConverged(cluster, namespaces.operator)) convergedAt = Date.now();
+      }
+      return convergedAt !== 0;
+    },
+    250,
+  );
+  const operatorSeconds = (Math.max(...operatorWatch.doneAt.values()) - operatorStart) / 1000;
+  const convergedConditionSeconds = (convergedAt - operatorStart) / 1000;
+  const operatorFirstRestartSeconds = (operatorWatch.firstRestartSeen.at - operatorStart) / 1000;
+  operatorWatch.remove();
+  // Status writes trail the last rollout; give them a moment, then count.
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const after = await phaseMetrics();
+  const operatorPods = await podCheck(cluster, namespaces.operator);
+  const audited = operatorRequests(cluster.auditLogPath, operatorStart, Date.now());
+  const inNamespace = audited.filter((e) => e.namespace === namespaces.operator);
+  const writes = audited.filter((e) => WRITE_VERBS.has(e.verb));
+  const ratio = Number((operatorSeconds / baselineSeconds).toFixed(3));
+  log(
+    `operator converged in ${operatorSeconds.toFixed(1)} s (Converged condition at ${convergedConditionSeconds.toFixed(1)} s), ratio ${ratio}`,
+  );
+
+  // ---- default pacing, capped
+  let paced: Record<string, unknown> = { skipped: true };
+  if (!args['skip-paced']) {
+    log(`paced: label, default pacing, watched for ${pacedMinutes} min`);
+    const pacedWatch = watchRollouts(namespaces.paced, (d) => d.operatorRestartedAt !== undefined);
+    const pacedStart = Date.now();
+    await label(cluster, namespaces.paced);
+    const capMs = pacedMinutes * 60_000;
+    await waitFor(
+      'the paced window',
+      capMs + 60_000,
+      () => Date.now() - pacedStart >= capMs || pacedWatch.doneAt.size === deployments,
+      1000,
+    );
+    const watchedSeconds = secondsSince(pacedStart);
+    const restartedAt = deploymentsSeen
+      .byNamespace(namespaces.paced)
+      .map((d) => (d.operatorRestartedAt === undefined ? Number.NaN : Date.parse(d.operatorRestartedAt)))
+      .filter((t) => Number.isFinite(t))
+      .sort((a, b) => a - b);
+    pacedWatch.remove();
+    const restarted = restartedAt.length;
+    const spanSeconds = restarted > 1 ? (restartedAt.at(-1)! - restartedAt[0]!) / 1000 : Number.NaN;
+    const secondsPerRestart = restarted > 1 ? spanSeconds / (restarted - 1) : Number.NaN;
+    const firstRestartSeconds = restarted > 0 ? (restartedAt[0]! - pacedStart) / 1000 : Number.NaN;
+    const extrapolatedSeconds = firstRestartSeconds + secondsPerRestart * (deployments - 1) + 30;
+    paced = {
+      namespace: namespaces.paced,
+      watchedSeconds,
+      restartsStarted: restarted,
+      rolledOut: pacedWatch.doneAt.size,
+      firstRestartSeconds: Number(firstRestartSeconds.toFixed(1)),
+      secondsPerRestart: Number(secondsPerRestart.toFixed(2)),
+      extrapolatedSecondsToConverge: Math.round(extrapolatedSeconds),
+      extrapolatedHoursToConverge: Number((extrapolatedSeconds / 3600).toFixed(2)),
+      extrapolation:
+        'first restart + seconds per restart x (deployments - 1) + 30 s for the last rollout; restarts are paced ' +
+        'by restartInterval (10 s) with at most maxConcurrentRestarts (2) rolling',
+    };
+    log(
+      `paced: ${restarted} restarts in ${watchedSeconds} s (${secondsPerRestart.toFixed(1)} s apart), ` +
+        `extrapolated ${(extrapolatedSeconds / 3600).toFixed(2)} h for ${deployments}`,
+    );
+  }
+
+  const result = {
+    benchmark: 'convergence',
+    description:
+      'time from labelling a namespace of pre-existing Deployments to every pod injected: the operator with pacing ' +
+      'lifted vs kubectl rollout restart of everything at once (same run), and with the default pacing',
+    deployments,
+    replicas,
+    nodes,
+    ratio,
+    target,
+    met: ratio <= target,
+    setupSeconds,
+    baseline: {
+      namespace: namespaces.baseline,
+      secondsToRolledOut: Number(baselineSeconds.toFixed(1)),
+      kubectlRolloutRestartSeconds: kubectlSeconds,
+      podsAfterwards: baselinePods,
+    },
+    operator: {
+      namespace: namespaces.operator,
+      secondsToRolledOut: Number(operatorSeconds.toFixed(1)),
+      secondsToConvergedCondition: Number(convergedConditionSeconds.toFixed(1)),
+      secondsToFirstRestart: Number(operatorFirstRestartSeconds.toFixed(1)),
+      podsAfterwards: operatorPods,
+      restartsTriggered: after.restarts - before.restarts,
+      cpuSeconds: Number((after.cpu - before.cpu).toFixed(1)),
+      ownWriteCounter: after.writes - before.writes,
+      auditedRequests: audited.length,
+      auditedRequestsInNamespace: inNamespace.length,
+      auditedWrites: writes.length,
+      requestsPerWorkload: Number((audited.length / deployments).toFixed(2)),
+      writesPerWorkload: Number((writes.length / deployments).toFixed(2)),
+      requestsByVerbAndResource: countRequests(audited),
+      throttledRequests: audited.filter((e) => e.code === 429).length,
+    },
+    paced,
+    operatorRssMiB: Number((operator.rssBytes() / 1024 / 1024).toFixed(1)),
+    ...context,
+  };
+  writeResult('convergence', result);
+  console.log(
+    `convergence: ${deployments}x${replicas} operator ${result.operator.secondsToRolledOut} s vs kubectl rollout ` +
+      `restart ${result.baseline.secondsToRolledOut} s, ratio ${ratio} (target <= ${target}); ` +
+      `${result.operator.writesPerWorkload} writes and ${result.operator.requestsPerWorkload} requests per workload; ` +
+      `load ${context.loadAverageAtStart.join('/')}`,
+  );
+  const injectedAll = (p: { pods: number; injected: number }): boolean => p.pods > 0 && p.injected === p.pods;
+  if (!injectedAll(baselinePods) || !injectedAll(operatorPods)) {
+    console.error('convergence: not every pod ended injected (see podsAfterwards)');
+    process.exitCode = 1;
+  }
+} catch (error) {
+  console.error(`convergence failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (operator !== undefined) console.error(`operator output (tail):\n${operator.output().slice(-3000)}`);
+  process.exitCode = 1;
+} finally {
+  await deploymentsSeen.stop();
+  await operator?.stop();
+  await cluster.stop();
+}
