@@ -8,6 +8,7 @@ import { workloadView, rolloutProgress } from '../../src/controller/namespace/wo
 import type { JsonObject, JsonValue } from '../../src/inject/types.ts';
 import { resourcePath, type ResourceRef } from '../../src/kube/client.ts';
 import { mergePatch } from '../../src/kube/patch.ts';
+import type { Registry } from '../../src/observability/metrics.ts';
 import {
   barePod,
   conditionStatus,
@@ -36,6 +37,8 @@ const deployments = Array.from({ length: 20 }, (_, i) => `web-${String(i).padSta
 const statefulSets = ['db', 'cache'];
 const daemonSets = ['agent'];
 const restartable = deployments.length + statefulSets.length + daemonSets.length;
+/** A Deployment paused before the label: it must be skipped and reported, never restarted. */
+const paused = 'frozen';
 
 const workloadKinds: readonly { kind: string; ref: ResourceRef }[] = [
   { kind: 'Deployment', ref: { apiVersion: 'apps/v1', resource: 'deployments', namespace: ns } },
@@ -125,12 +128,13 @@ function sidecarRevision(pod: JsonObject): string | undefined {
   return typeof revision === 'string' ? revision : undefined;
 }
 
-/** Pods of the restartable workloads (everything but the Job's and the bare pod). */
+/** Pods of the restartable workloads (not the Job's, the bare pod, or the paused Deployment's). */
 function workloadPods(all: readonly JsonObject[]): JsonObject[] {
   return all.filter((p) => {
     const owner = field(p, 'metadata', 'ownerReferences');
     const kind = Array.isArray(owner) ? field(owner[0], 'kind') : undefined;
-    return kind === 'ReplicaSet' || kind === 'StatefulSet' || kind === 'DaemonSet';
+    const restartableKind = kind === 'ReplicaSet' || kind === 'StatefulSet' || kind === 'DaemonSet';
+    return restartableKind && field(p, 'metadata', 'labels', 'app') !== paused;
   });
 }
 
@@ -192,6 +196,16 @@ async function statusWhere(
   }
 }
 
+/** The value of one series of a metric, matching `labels` (other labels ignored). */
+async function metric(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
+  const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  return values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))?.value;
+}
+
 function text(value: JsonValue | undefined): string {
   return typeof value === 'string' ? value : '';
 }
@@ -225,9 +239,20 @@ describe('namespace reconciler: labelling, revision switch, opt-out', { timeout:
     for (const name of daemonSets) await create(env.client, daemonSet(ns, name), 'daemonsets');
     await create(env.client, pendingJob(ns, 'migrate'), 'jobs');
     await create(env.client, barePod(ns, 'debug'), 'pods');
+    await create(env.client, deployment(ns, paused), 'deployments');
     await eventually('every workload pod running without a sidecar', () => allOn(env, undefined), {
       timeoutMs: 120_000,
     });
+    await eventually('the paused Deployment to run its pod', async () =>
+      (await pods(env)).some(
+        (p) => field(p, 'metadata', 'labels', 'app') === paused && field(p, 'status', 'phase') === 'Running',
+      ),
+    );
+    await mergePatch(
+      env.client,
+      { apiVersion: 'apps/v1', resource: 'deployments', namespace: ns, name: paused },
+      { spec: { paused: true } },
+    );
     sampler = new Sampler(env);
     // Pods run a moment before their workloads' statuses say so; start counting from a namespace at rest.
     await eventually(
@@ -260,7 +285,7 @@ describe('namespace reconciler: labelling, revision switch, opt-out', { timeout:
       'the status to settle',
       (live) =>
         rows(live).filter((r) => r.state === 'Injected').length === restartable &&
-        field(live, 'status', 'counts', 'missing') === 2,
+        field(live, 'status', 'counts', 'missing') === 3,
     );
     assert.equal(field(mi, 'status', 'revision'), 'canary');
     assert.equal(field(mi, 'status', 'enabled'), true);
@@ -270,6 +295,12 @@ describe('namespace reconciler: labelling, revision switch, opt-out', { timeout:
       ['Job', 'migrate', 'JobPods'],
       ['Pod', 'debug', 'BarePod'],
     ]);
+    assert.deepEqual(
+      rows(mi)
+        .filter((r) => r.state === 'Skipped')
+        .map((r) => [r.kind, r.name, r.reason]),
+      [['Deployment', paused, 'Paused']],
+    );
     assert.equal(conditionStatus(mi, 'Ready'), 'False');
     assert.equal(conditionStatus(mi, 'Degraded'), 'True');
     assert.equal(conditionStatus(mi, 'Progressing'), 'False');
@@ -291,14 +322,52 @@ describe('namespace reconciler: labelling, revision switch, opt-out', { timeout:
       );
     assert.equal(reasons('RestartTriggered').size, restartable);
     assert.deepEqual([...reasons('ManualRestartRequired')].sort(), ['Job/migrate', 'Pod/debug']);
+    assert.deepEqual([...reasons('RestartSkipped')], [`Deployment/${paused}`]);
+    assert.equal(reasons('RestartTriggered').has(`Deployment/${paused}`), false);
+    const registry = running!.registry;
+    assert.equal(
+      await metric(registry, 'mesh_injector_restarts_total', { kind: 'Deployment', result: 'triggered' }),
+      20,
+    );
+    assert.equal(
+      await metric(registry, 'mesh_injector_restarts_total', { kind: 'StatefulSet', result: 'triggered' }),
+      2,
+    );
+    assert.equal(await metric(registry, 'mesh_injector_stale_pods', { namespace: ns, state: 'missing' }), 3);
+    assert.equal(await metric(registry, 'mesh_injector_stale_pods', { namespace: ns, state: 'stale' }), 0);
+    assert.ok(
+      ((await metric(registry, 'mesh_injector_namespace_reconciles_total', { result: 'success' })) ?? 0) +
+        ((await metric(registry, 'mesh_injector_namespace_reconciles_total', { result: 'requeue_after' })) ??
+          0) >
+        0,
+    );
+    assert.equal(
+      await metric(registry, 'mesh_injector_namespace_workqueue_depth', { name: 'namespaces' }),
+      0,
+    );
   });
 
   it('a namespace at rest costs no writes', async () => {
-    const before = await running!.writes();
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // At rest: nothing written for a while (the last status write may trail the last pod change).
+    let before = await running!.writes();
+    for (;;) {
+      await sleep(1500);
+      const now = await running!.writes();
+      if (JSON.stringify(now) === JSON.stringify(before)) break;
+      before = now;
+    }
+    const statusBefore = await getMeshInjection(env.client, ns);
     // Any event re-queues the namespace; the reconcile must find nothing to do.
     await labelNamespace(env.client, ns, { 'mesh-injector.test/poke': 'once' });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    assert.deepEqual(await running!.writes(), before);
+    await sleep(2000);
+    const after = await running!.writes();
+    const statusAfter = await getMeshInjection(env.client, ns);
+    assert.deepEqual(
+      after,
+      before,
+      `status before: ${JSON.stringify(field(statusBefore, 'status'))}\nstatus after: ${JSON.stringify(field(statusAfter, 'status'))}`,
+    );
   });
 
   it('switching canary to stable restarts each workload exactly once more, across a reconciler restart', async () => {

@@ -6,6 +6,18 @@
 // those annotations. So a new leader, or a restarted operator, makes the same decisions as the one before it,
 // and a cause that has been acted on is never acted on again (a restart that did not help is reported, not
 // repeated: that is what turns a broken webhook into a status line instead of a restart storm).
+//
+// What a restart is, per top owner:
+// - Deployment, StatefulSet, DaemonSet: what `kubectl rollout restart` does (a new pod template annotation), so
+//   the workload's own update strategy paces its pods; Argo Rollout: `spec.restartAt`, Argo's own restart;
+// - bare ReplicaSet or ReplicationController: editing the template replaces no pod, so the operator marks the
+//   owner (same annotations) and deletes its pods one at a time, each only once the owner is back to full
+//   readiness, and only pods created before the mark (a pod recreated without the sidecar means the restart did
+//   not help). With restartPolicy Rolling only; this is pod deletion, not eviction, so PodDisruptionBudgets are
+//   not consulted, which is why it goes one pod at a time;
+// - Job and CronJob pods: never touched (a Job's template is immutable, and killing a run loses its work);
+// - bare pods: never deleted, since nothing would recreate them, unless `allowBarePodDeletion` says otherwise;
+// - pods of controllers this project does not know: reported, never touched.
 import {
   topOwner,
   type OwnerLookup,

@@ -151,6 +151,12 @@ function objectReference(ref: WorkloadRef): ObjectReference {
   };
 }
 
+function field(obj: JsonObject, ...path: string[]): JsonValue | undefined {
+  let at: JsonValue | undefined = obj;
+  for (const key of path) at = isJsonObject(at) ? at[key] : undefined;
+  return at;
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -160,9 +166,11 @@ class NotLeadingError extends Error {
 }
 
 interface WrittenStatus {
-  /** resourceVersion of the MeshInjection the write was based on (what a lagging cache still shows). */
-  readonly basedOn: string;
   readonly status: MeshInjectionStatus;
+  /** resourceVersion the write produced. */
+  readonly produced: string;
+  /** resourceVersions known to come before the write: a cache showing one of them has not caught up yet. */
+  readonly older: ReadonlySet<string>;
   readonly at: number;
 }
 
@@ -677,11 +685,10 @@ export class NamespaceReconciler {
     const resourceVersion = typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '';
     const now = this.#clock.now();
     const written = this.#written.get(namespace);
-    // A cache that has not caught up with our last write shows the status from before it: compare with what we wrote.
-    const stored: JsonValue | undefined =
-      written !== undefined && written.basedOn === resourceVersion
-        ? statusJson(written.status)
-        : meshInjection.status;
+    // A cache that has not caught up with our last write shows the status from before it: compare with what we
+    // wrote. Any other version (ours, or a newer one by someone else) is compared as it is.
+    const lagging = written?.older.has(resourceVersion) === true;
+    const stored: JsonValue | undefined = lagging ? statusJson(written.status) : meshInjection.status;
     const status = computeStatus(
       {
         generation,
@@ -700,7 +707,7 @@ export class NamespaceReconciler {
       return written.at + this.#statusMinIntervalMs - now;
     }
     this.#checkLeading(signal);
-    await patchStatus(
+    const answer = await patchStatus(
       this.#client,
       {
         apiVersion: MeshInjectionResource.apiVersion,
@@ -713,7 +720,16 @@ export class NamespaceReconciler {
       { fieldManager: this.#fieldManager, signal },
     );
     this.#metrics.writes.inc({ resource: MeshInjectionResource.resource, verb: 'patch_status' });
-    this.#written.set(namespace, { basedOn: resourceVersion, status, at: now });
+    const produced = field(answer, 'metadata', 'resourceVersion');
+    const older = new Set(lagging ? written.older : []);
+    older.add(resourceVersion);
+    if (written !== undefined) older.add(written.produced);
+    this.#written.set(namespace, {
+      status,
+      produced: typeof produced === 'string' ? produced : '',
+      older,
+      at: now,
+    });
     this.#recordTransitions(namespace, stored, analysis.plan.decisions);
     return undefined;
   }
