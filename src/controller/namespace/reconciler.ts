@@ -11,6 +11,7 @@
 import { namespaceInjection, type InjectionPolicyConfig } from '../../inject/decide.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../inject/types.ts';
 import {
+  apiStatus,
   isAbortError,
   isAlreadyExists,
   isConflict,
@@ -340,17 +341,6 @@ export class NamespaceReconciler {
     await Promise.all(this.#informers.map((inf) => inf.stop()));
   }
 
-  /** The analysis the last reconcile would act on, for `namespace` (tests and debugging). */
-  analyze(namespace: string): NamespaceAnalysis | undefined {
-    const ns = this.#namespaces.get(namespace);
-    if (ns === undefined) return undefined;
-    return this.#analyze(
-      ns,
-      this.#meshInjections.get(`${namespace}/${MeshInjectionResource.name}`),
-      new Map(),
-    );
-  }
-
   #enqueueAll(): void {
     const queue = this.#queue;
     if (queue === undefined) return;
@@ -512,7 +502,8 @@ export class NamespaceReconciler {
         });
         out.set(name, workloadView(raw));
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        // No Argo Rollouts here, or no permission to read them: the workload stays Pending (WorkloadNotCached).
+        if (!isNotFound(err) && apiStatus(err)?.code !== 403) throw err;
       }
     }
     return out;
@@ -553,7 +544,7 @@ export class NamespaceReconciler {
     namespace: string,
     signal: AbortSignal,
   ): Promise<{ error?: string; conflict: boolean }> {
-    const target = action.type === 'rolloutRestart' ? action.workload : (action.mark ?? undefined);
+    const target = action.type === 'rolloutRestart' ? action.workload : action.mark;
     const kind = action.type === 'rolloutRestart' ? action.workload.kind : (action.mark?.kind ?? 'Pod');
     try {
       this.#checkLeading(signal);
