@@ -24,6 +24,7 @@ import {
   listAt,
   miRef,
   pendingJob,
+  replicaSet,
   startInjectionEnvironment,
   startReconciler,
   statefulSet,
@@ -36,7 +37,9 @@ const maxConcurrentRestarts = 3;
 const deployments = Array.from({ length: 20 }, (_, i) => `web-${String(i).padStart(2, '0')}`);
 const statefulSets = ['db', 'cache'];
 const daemonSets = ['agent'];
-const restartable = deployments.length + statefulSets.length + daemonSets.length;
+/** A ReplicaSet no Deployment owns: restarted by deleting its pods one at a time. */
+const bareReplicaSet = 'legacy';
+const restartable = deployments.length + statefulSets.length + daemonSets.length + 1;
 /** A Deployment paused before the label: it must be skipped and reported, never restarted. */
 const paused = 'frozen';
 
@@ -151,7 +154,7 @@ async function allOn(env: InjectionEnvironment, revision: string | undefined): P
   const live = workloadPods(await pods(env)).filter(
     (p) => field(p, 'metadata', 'deletionTimestamp') === undefined,
   );
-  const expected = deployments.length + statefulSets.length * 2 + daemonSets.length * 2;
+  const expected = deployments.length + statefulSets.length * 2 + daemonSets.length * 2 + 2;
   return live.length === expected && live.every((p) => sidecarRevision(p) === revision);
 }
 
@@ -239,6 +242,7 @@ describe('namespace reconciler: labelling, revision switch, opt-out', { timeout:
     for (const name of daemonSets) await create(env.client, daemonSet(ns, name), 'daemonsets');
     await create(env.client, pendingJob(ns, 'migrate'), 'jobs');
     await create(env.client, barePod(ns, 'debug'), 'pods');
+    await create(env.client, replicaSet(ns, bareReplicaSet, 2), 'replicasets');
     await create(env.client, deployment(ns, paused), 'deployments');
     await eventually('every workload pod running without a sidecar', () => allOn(env, undefined), {
       timeoutMs: 120_000,
@@ -332,6 +336,11 @@ describe('namespace reconciler: labelling, revision switch, opt-out', { timeout:
     assert.equal(
       await metric(registry, 'mesh_injector_restarts_total', { kind: 'StatefulSet', result: 'triggered' }),
       2,
+    );
+    assert.equal(
+      await metric(registry, 'mesh_injector_restarts_total', { kind: 'ReplicaSet', result: 'pod_deleted' }),
+      2,
+      'the bare ReplicaSet had its two pods replaced one at a time',
     );
     assert.equal(await metric(registry, 'mesh_injector_stale_pods', { namespace: ns, state: 'missing' }), 3);
     assert.equal(await metric(registry, 'mesh_injector_stale_pods', { namespace: ns, state: 'stale' }), 0);

@@ -238,6 +238,19 @@ export function deployment(namespace: string, name: string, replicas = 1): JsonO
   };
 }
 
+export function replicaSet(namespace: string, name: string, replicas = 1): JsonObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name, namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: podSpec() },
+    },
+  };
+}
+
 export function statefulSet(namespace: string, name: string, replicas = 2): JsonObject {
   return {
     apiVersion: 'apps/v1',

@@ -430,7 +430,9 @@ export function planRestarts(input: PlanInput): NamespacePlan {
         continue;
       }
       if (deletesPods) {
-        const restartedAt = Date.parse(view.restartedAt ?? '');
+        // creationTimestamp has whole seconds: a pod from the second of the mark may be a replacement, so it is
+        // not taken for an old one (at worst it is reported instead of deleted).
+        const restartedAt = Math.floor(Date.parse(view.restartedAt ?? '') / 1000) * 1000;
         const [older] = needing(group).filter(
           (p) => Number.isNaN(restartedAt) || p.createdAtMs < restartedAt,
         );

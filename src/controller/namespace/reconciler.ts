@@ -545,7 +545,10 @@ export class NamespaceReconciler {
     signal: AbortSignal,
   ): Promise<{ error?: string; conflict: boolean }> {
     const target = action.type === 'rolloutRestart' ? action.workload : action.mark;
-    const kind = action.type === 'rolloutRestart' ? action.workload.kind : (action.mark?.kind ?? 'Pod');
+    const kind =
+      action.type === 'rolloutRestart'
+        ? action.workload.kind
+        : (action.pod.owner.metadata?.ownerReferences?.[0]?.kind ?? 'Pod');
     try {
       this.#checkLeading(signal);
       if (target !== undefined) await this.#markRestarted(target, action, namespace, signal);

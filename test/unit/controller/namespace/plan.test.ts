@@ -610,6 +610,16 @@ describe('planRestarts: bare ReplicaSets and ReplicationControllers', () => {
     assert.equal(plan(pods, views).decisions[0]?.reason, 'RestartIneffective');
   });
 
+  it('does not take a pod from the second of the restart for an old one (creationTimestamp has seconds)', () => {
+    const { pods, views } = replicaSet(
+      { restartedFor: 'revision=stable', restartedAt: new Date(t0 + 500).toISOString() },
+      [t0],
+    );
+    const got = plan(pods, views);
+    assert.equal(got.actions.length, 0);
+    assert.equal(got.decisions[0]?.reason, 'RestartIneffective');
+  });
+
   it('restarts a ReplicationController the same way', () => {
     const views = [workload('ReplicationController', 'legacy')];
     const pods = [pod('legacy-a', { owner: { kind: 'ReplicationController', name: 'legacy' } })];
