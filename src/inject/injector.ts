@@ -66,6 +66,7 @@ export interface InjectRequest {
   readonly mode: DecisionMode;
 }
 
+/** The result of an injection. It is frozen: the same result may be handed to every replica of a workload. */
 export type InjectResult =
   | { readonly kind: 'skipped'; readonly decision: InjectionDecision }
   | {
@@ -144,8 +145,27 @@ function checkTemplateReferences(settings: InjectorSettings, templates: Readonly
   }
 }
 
-/** Rendered outputs remembered per injector: enough for the workloads rolling at once in a large cluster. */
+/** Rendered outputs and results remembered per injector: enough for the workloads rolling at once in a large cluster. */
 const parsedOutputCacheSize = 256;
+const resultCacheSize = 256;
+
+/** Reads a least-recently-used map (a Map keeps insertion order, so re-inserting marks the entry as fresh). */
+function lruGet<V>(cache: Map<string, V>, key: string): V | undefined {
+  const value = cache.get(key);
+  if (value !== undefined) {
+    cache.delete(key);
+    cache.set(key, value);
+  }
+  return value;
+}
+
+function lruSet<V>(cache: Map<string, V>, key: string, value: V, limit: number): void {
+  cache.set(key, value);
+  if (cache.size > limit) {
+    const oldest = cache.keys().next();
+    if (oldest.done !== true) cache.delete(oldest.value);
+  }
+}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -164,6 +184,7 @@ export class Injector {
   readonly settings: InjectorSettings;
   readonly #templates: ReadonlyMap<string, Template>;
   readonly #parsedOutputs = new Map<string, unknown>();
+  readonly #results = new Map<string, InjectResult>();
 
   /** Parses every template and checks the config; throws ConfigError naming the template and position. */
   constructor(settings: InjectorSettings) {
@@ -185,11 +206,27 @@ export class Injector {
   inject(request: InjectRequest): InjectResult {
     const decision = this.decide(request.pod, request.namespace, request.mode);
     if (!decision.inject) return { kind: 'skipped', decision };
+    // Injection is a pure function of the request (templates cannot read clocks, randomness or the process
+    // environment), and the replicas of a workload arrive as identical requests: a scale-up of 50 pods is one
+    // injection and 49 lookups.
+    const key = JSON.stringify([
+      request.pod,
+      request.namespace,
+      request.workload ?? null,
+      request.proxyEnvs ?? null,
+      request.nativeSidecars ?? null,
+      request.mode,
+    ]);
+    const cached = lruGet(this.#results, key);
+    if (cached !== undefined) return cached;
+    let result: InjectResult;
     try {
-      return { kind: 'injected', decision, ...this.#run(request) };
+      result = deepFreeze({ kind: 'injected', decision, ...this.#run(request) });
     } catch (err) {
       throw asInjectionError(err);
     }
+    lruSet(this.#results, key, result, resultCacheSize);
+    return result;
   }
 
   #run(request: InjectRequest): { pod: JsonObject; patch: Operation[]; warnings: string[] } {
@@ -271,19 +308,10 @@ export class Injector {
    */
   #parseRendered(name: string, text: string): unknown {
     const key = `${name}\u0000${text}`;
-    const cached = this.#parsedOutputs.get(key);
-    if (cached !== undefined) {
-      // Re-insert so the map's order is least recently used first.
-      this.#parsedOutputs.delete(key);
-      this.#parsedOutputs.set(key, cached);
-      return cached;
-    }
+    const cached = lruGet(this.#parsedOutputs, key);
+    if (cached !== undefined) return cached;
     const parsed = deepFreeze(parseYaml(text, `output of template "${name}"`));
-    this.#parsedOutputs.set(key, parsed);
-    if (this.#parsedOutputs.size > parsedOutputCacheSize) {
-      const oldest = this.#parsedOutputs.keys().next();
-      if (oldest.done !== true) this.#parsedOutputs.delete(oldest.value);
-    }
+    lruSet(this.#parsedOutputs, key, parsed, parsedOutputCacheSize);
     return parsed;
   }
 
