@@ -142,21 +142,25 @@ export function reinsertOverrides(pod: JsonObject): JsonObject {
  * Native sidecars: when a template renders istio-proxy as an init container but the user declared their
  * own istio-proxy among the containers, the user's container moves to the end of the init containers so
  * the merge meets it there. (Istio does this only with native sidecars enabled; the caller decides.)
+ * Returns the pod itself when nothing moves; otherwise a new pod sharing what did not change.
  */
 export function moveUserProxyToInitContainers(mergedPod: JsonObject, templatePod: JsonObject): JsonObject {
-  const result = cloneObject(mergedPod);
   if (findContainer(containersOf(templatePod, 'initContainers'), ContainerName.proxy) === undefined)
-    return result;
-  const spec = specOf(result);
+    return mergedPod;
+  const spec = specOf(mergedPod);
   const containers = spec?.containers;
-  if (spec === undefined || !Array.isArray(containers)) return result;
+  if (spec === undefined || !Array.isArray(containers)) return mergedPod;
   const at = containers.findIndex(
     (item) => isJsonObject(item) && containerName(item) === ContainerName.proxy,
   );
-  if (at < 0) return result;
-  const [proxy] = containers.splice(at, 1);
-  spec.initContainers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), proxy!];
-  return result;
+  if (at < 0) return mergedPod;
+  // Copies only what changes: the pod, its spec and the two lists (the merge shares the rest).
+  const initContainers = [
+    ...(Array.isArray(spec.initContainers) ? spec.initContainers : []),
+    containers[at]!,
+  ];
+  const rest = containers.filter((_, i) => i !== at);
+  return { ...mergedPod, spec: { ...spec, containers: rest, initContainers } };
 }
 
 export interface ReapplyOptions {

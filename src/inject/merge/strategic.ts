@@ -28,6 +28,12 @@
 // is absent is a no-op (Go stores the deletion list as the value), and `$deleteFromPrimitiveList` or
 // `$setElementOrder` on a field that is not a merged list is an error (Go replaces or panics).
 // Fields missing from the schema (future API fields, CRD extras) behave like untagged ones.
+//
+// Speed (the injector merges every rendered template twice per pod): paths for error messages are not built
+// while merging. A merge runs with `path` undefined; if it fails, it is run again with paths on, and that run
+// throws the located error (merging is deterministic, so it fails at the same place). `strategicMergeSharing`
+// also skips copies: it reuses what it leaves unchanged, and the parts of the patch that `reusableParts` found
+// equal to what building them would give.
 import { type JsonObject, type JsonPrimitive, type JsonValue, isJsonObject } from '../types.ts';
 import { cloneJson, cloneObject, describeJson } from './json.ts';
 import { type FieldPatchMeta, type PatchSchema, podSchema } from './schema.ts';
@@ -59,14 +65,71 @@ export function strategicMerge(
   patch: JsonObject,
   schema: PatchSchema = podSchema,
 ): JsonObject {
-  return mergeObject(original, patch, schema, '');
+  return mergeExplained(original, patch, schema, copying);
 }
 
-function fieldPath(path: string, key: string): string {
+/**
+ * Parts of a patch that a merge may use as they are: the objects and lists in which building onto nothing
+ * changes nothing (no `$` directive, no null to delete, no merged list that de-duplicates or fails). Each one
+ * is recorded with the schema (objects) or field metadata (lists) it was checked against, since one parsed
+ * object (a YAML alias) can sit at two places of different types. Built by `reusableParts`.
+ */
+export interface ReusableParts {
+  readonly checkedAs: ReadonlyMap<object, unknown>;
+}
+
+/**
+ * Strategic merge for inputs that are never modified afterwards (the injector freezes them): the result reuses
+ * the original's fields the patch does not touch, and the `reusable` parts of the patch, instead of copying
+ * them. It equals what `strategicMerge` returns, key order included.
+ */
+export function strategicMergeSharing(
+  original: JsonObject,
+  patch: JsonObject,
+  reusable: ReusableParts,
+  schema: PatchSchema = podSchema,
+): JsonObject {
+  const sharing: Sharing = { share: true, reusable: reusable.checkedAs };
+  // Onto nothing (the first template onto the template pod), a reusable patch is its own result.
+  if (isEmpty(original) && reusedObject(patch, schema, sharing)) return patch;
+  return mergeExplained(original, patch, schema, sharing);
+}
+
+function isEmpty(object: JsonObject): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return false;
+  return true;
+}
+
+/** How a merge treats what it does not change: copies it, or (only for immutable inputs) reuses it. */
+type Sharing =
+  { readonly share: false } | { readonly share: true; readonly reusable: ReadonlyMap<object, unknown> };
+
+const copying: Sharing = { share: false };
+
+function mergeExplained(original: JsonObject, patch: JsonObject, schema: PatchSchema, sharing: Sharing) {
+  try {
+    return mergeObject(original, patch, schema, sharing, undefined);
+  } catch (error) {
+    if (!(error instanceof StrategicMergeError)) throw error;
+    // The same merge with paths on throws the same error, located.
+    mergeObject(original, patch, schema, sharing, '');
+    throw error;
+  }
+}
+
+/**
+ * A location for error messages; undefined while merging without paths (the first, fast attempt).
+ * Errors thrown then carry an empty path and are never shown: the merge is run again with paths.
+ */
+type Path = string | undefined;
+
+function fieldPath(path: Path, key: string): Path {
+  if (path === undefined) return undefined;
   return path === '' ? key : `${path}.${key}`;
 }
 
-function itemPath(path: string, mergeKey: string | undefined, item: JsonValue, index: number): string {
+function itemPath(path: Path, mergeKey: string | undefined, item: JsonValue, index: number): Path {
+  if (path === undefined) return undefined;
   if (mergeKey !== undefined && isJsonObject(item)) {
     const key = item[mergeKey];
     if (isScalar(key) && key !== null) return `${path}[${mergeKey}=${JSON.stringify(key)}]`;
@@ -74,22 +137,132 @@ function itemPath(path: string, mergeKey: string | undefined, item: JsonValue, i
   return `${path}[${index}]`;
 }
 
+function indexPath(path: Path, index: number): Path {
+  return path === undefined ? undefined : `${path}[${index}]`;
+}
+
+function fail(path: Path, reason: string): never {
+  throw new StrategicMergeError(path ?? '', reason);
+}
+
 function isScalar(value: JsonValue | undefined): value is JsonPrimitive {
   return value === null || (value !== undefined && typeof value !== 'object');
+}
+
+// What an object or list without schema metadata is recorded with in ReusableParts.
+const NO_SCHEMA = Symbol('no schema');
+const NO_META = Symbol('no field metadata');
+
+/**
+ * Finds the parts of `patch` that `strategicMergeSharing` may reuse. One walk over the patch; a part below a
+ * directive or a null can still be reusable on its own.
+ */
+export function reusableParts(patch: JsonObject, schema: PatchSchema = podSchema): ReusableParts {
+  const checkedAs = new Map<object, unknown>();
+  reusableObject(patch, schema, checkedAs);
+  return { checkedAs };
+}
+
+function reusableObject(
+  object: JsonObject,
+  schema: PatchSchema | undefined,
+  checkedAs: Map<object, unknown>,
+): boolean {
+  let reusable = true;
+  for (const key of Object.keys(object)) {
+    const value = object[key] as JsonValue;
+    // A null deletes, a `$` key is a directive, and `__proto__` would set the prototype of a built copy.
+    if (value === null || key.startsWith('$') || key === '__proto__') reusable = false;
+    else if (typeof value === 'object' && !reusableValue(value, schema?.[key], checkedAs)) reusable = false;
+  }
+  if (reusable) checkedAs.set(object, schema ?? NO_SCHEMA);
+  return reusable;
+}
+
+function reusableValue(
+  value: JsonObject | JsonValue[],
+  meta: FieldPatchMeta | undefined,
+  checkedAs: Map<object, unknown>,
+): boolean {
+  if (!Array.isArray(value)) return reusableObject(value, meta?.schema, checkedAs);
+  const reusable =
+    meta?.strategy === 'merge'
+      ? reusableMergedList(value, meta, checkedAs)
+      : reusableAtomicList(value, meta?.schema, checkedAs);
+  if (reusable) checkedAs.set(value, meta ?? NO_META);
+  return reusable;
+}
+
+/** An atomic list is built item by item, and its nulls are kept. */
+function reusableAtomicList(
+  list: readonly JsonValue[],
+  schema: PatchSchema | undefined,
+  checkedAs: Map<object, unknown>,
+): boolean {
+  let reusable = true;
+  for (const item of list) {
+    if (item === null || typeof item !== 'object') continue;
+    const itemReusable = Array.isArray(item)
+      ? reusableAtomicList(item, schema, checkedAs)
+      : reusableObject(item, schema, checkedAs);
+    if (!itemReusable) reusable = false;
+  }
+  return reusable;
+}
+
+/**
+ * A merged list built from nothing keeps its items in order only when they are all objects with distinct
+ * scalar merge keys, or all distinct scalars of one type; anything else is merged, de-duplicated or refused.
+ */
+function reusableMergedList(
+  list: readonly JsonValue[],
+  meta: FieldPatchMeta,
+  checkedAs: Map<object, unknown>,
+): boolean {
+  const mergeKey = meta.mergeKey;
+  const seen = new Set<JsonPrimitive>();
+  let kind: string | undefined;
+  let reusable = true;
+  for (const item of list) {
+    if (item === null || Array.isArray(item)) return false;
+    if (kind !== undefined && typeof item !== kind) return false;
+    kind = typeof item;
+    let key: JsonValue | undefined = item;
+    if (typeof item === 'object') {
+      key = mergeKey === undefined ? undefined : item[mergeKey];
+      if (key === undefined || !isScalar(key)) return false;
+      if (!reusableObject(item, meta.schema, checkedAs)) reusable = false;
+    }
+    if (seen.has(key)) reusable = false;
+    seen.add(key);
+  }
+  return reusable;
+}
+
+/** Whether a merge may use this part of the patch itself where it would build a copy of it. */
+function reusedObject(value: JsonObject, schema: PatchSchema | undefined, sharing: Sharing): boolean {
+  return sharing.share && sharing.reusable.get(value) === (schema ?? NO_SCHEMA);
+}
+
+function reusedList(value: JsonValue[], meta: FieldPatchMeta | undefined, sharing: Sharing): boolean {
+  return sharing.share && sharing.reusable.get(value) === (meta ?? NO_META);
 }
 
 function mergeObject(
   original: JsonObject,
   patch: JsonObject,
   schema: PatchSchema | undefined,
-  path: string,
+  sharing: Sharing,
+  path: Path,
 ): JsonObject {
   const directive = patch[PATCH_DIRECTIVE];
   if (directive !== undefined) {
     if (directive === 'delete') return {};
-    if (directive === 'replace') return mergeObject({}, withoutKey(patch, PATCH_DIRECTIVE), schema, path);
+    if (directive === 'replace') {
+      return mergeObject({}, withoutKey(patch, PATCH_DIRECTIVE), schema, sharing, path);
+    }
     if (directive !== 'merge') {
-      throw new StrategicMergeError(
+      fail(
         path,
         `unknown ${PATCH_DIRECTIVE} directive ${JSON.stringify(directive)} (want replace, delete or merge)`,
       );
@@ -104,43 +277,45 @@ function mergeObject(
     const value = kept(key);
     if (value === undefined) continue;
     // A field the patch touches is rebuilt below (the merge copies as it goes); this keeps its place.
-    result[key] = Object.hasOwn(patch, key) && !key.startsWith('$') ? value : cloneJson(value);
+    result[key] =
+      sharing.share || (Object.hasOwn(patch, key) && !key.startsWith('$')) ? value : cloneJson(value);
   }
 
-  const orderedFields = new Map<string, JsonValue>();
-  const deletions: [field: string, values: JsonValue][] = [];
-  for (const [key, value] of Object.entries(patch)) {
-    if (key.startsWith('$')) {
-      if (key === PATCH_DIRECTIVE || key === RETAIN_KEYS) continue;
-      if (key.startsWith(SET_ELEMENT_ORDER)) orderedFields.set(key.slice(SET_ELEMENT_ORDER.length), value);
-      else if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
-        deletions.push([key.slice(DELETE_FROM_PRIMITIVE_LIST.length), value]);
-      } else throw new StrategicMergeError(fieldPath(path, key), 'unsupported patch directive');
-    }
+  let orderedFields: Map<string, JsonValue> | undefined;
+  let deletions: [field: string, values: JsonValue][] | undefined;
+  for (const key of Object.keys(patch)) {
+    if (!key.startsWith('$') || key === PATCH_DIRECTIVE || key === RETAIN_KEYS) continue;
+    const value = patch[key] as JsonValue;
+    if (key.startsWith(SET_ELEMENT_ORDER)) {
+      (orderedFields ??= new Map()).set(key.slice(SET_ELEMENT_ORDER.length), value);
+    } else if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
+      (deletions ??= []).push([key.slice(DELETE_FROM_PRIMITIVE_LIST.length), value]);
+    } else fail(fieldPath(path, key), 'unsupported patch directive');
   }
 
-  for (const [key, value] of Object.entries(patch)) {
+  for (const key of Object.keys(patch)) {
     if (key.startsWith('$')) continue;
+    const value = patch[key] as JsonValue;
     const meta = schema?.[key];
-    const at = fieldPath(path, key);
-    const order = orderedFields.get(key);
+    const order = orderedFields?.get(key);
     if (order !== undefined) {
-      orderedFields.delete(key);
-      const merged = mergeInOrder(kept(key), value, order, meta, at);
+      orderedFields!.delete(key);
+      const merged = mergeInOrder(kept(key), value, order, meta, sharing, fieldPath(path, key));
       if (merged !== undefined) result[key] = merged;
     } else if (value === null) {
       // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the patch names the key to drop
       delete result[key];
     } else {
-      result[key] = mergeValue(kept(key), value, meta, at);
+      result[key] = mergeValue(kept(key), value, meta, sharing, path, key);
     }
   }
   // An order directive may reorder a list the patch does not otherwise touch.
-  for (const [key, order] of orderedFields) {
-    const reordered = mergeInOrder(result[key], undefined, order, schema?.[key], fieldPath(path, key));
+  for (const [key, order] of orderedFields ?? []) {
+    const at = fieldPath(path, key);
+    const reordered = mergeInOrder(result[key], undefined, order, schema?.[key], sharing, at);
     if (reordered !== undefined) result[key] = reordered;
   }
-  for (const [key, values] of deletions) {
+  for (const [key, values] of deletions ?? []) {
     const current = result[key];
     const next = deleteFromPrimitiveList(current, values, schema?.[key], fieldPath(path, key));
     if (next !== undefined) result[key] = next;
@@ -154,78 +329,88 @@ function withoutKey(object: JsonObject, drop: string): JsonObject {
   return copy;
 }
 
-function retainedKeys(patch: JsonObject, path: string): Set<string> | undefined {
+function retainedKeys(patch: JsonObject, path: Path): Set<string> | undefined {
   const list = patch[RETAIN_KEYS];
   if (list === undefined) return undefined;
   const at = fieldPath(path, RETAIN_KEYS);
-  if (!Array.isArray(list))
-    throw new StrategicMergeError(at, `must be a list of field names, got ${describeJson(list)}`);
+  if (!Array.isArray(list)) fail(at, `must be a list of field names, got ${describeJson(list)}`);
   const retained = new Set<string>();
   for (const [index, name] of list.entries()) {
-    if (typeof name !== 'string') {
-      throw new StrategicMergeError(`${at}[${index}]`, `must be a field name, got ${describeJson(name)}`);
-    }
+    if (typeof name !== 'string')
+      fail(indexPath(at, index), `must be a field name, got ${describeJson(name)}`);
     retained.add(name);
   }
   for (const [key, value] of Object.entries(patch)) {
     if (key.startsWith('$') || value === null || retained.has(key)) continue;
-    throw new StrategicMergeError(
-      fieldPath(path, key),
-      `the patch sets this field but ${RETAIN_KEYS} omits it`,
-    );
+    fail(fieldPath(path, key), `the patch sets this field but ${RETAIN_KEYS} omits it`);
   }
   return retained;
 }
 
-/** Merges a non-null patch value onto the current value of a field (undefined when absent). */
+/** Merges a non-null patch value onto the current value of field `key` (undefined when absent). */
 function mergeValue(
   current: JsonValue | undefined,
   patch: JsonValue,
   meta: FieldPatchMeta | undefined,
-  path: string,
+  sharing: Sharing,
+  parentPath: Path,
+  key: string,
 ): JsonValue {
-  if (isJsonObject(current) && isJsonObject(patch)) return mergeObject(current, patch, meta?.schema, path);
-  if (Array.isArray(current) && Array.isArray(patch)) {
-    return meta?.strategy === 'merge' ? mergeList(current, patch, meta, path) : buildList(patch, meta, path);
+  if (isJsonObject(patch)) {
+    if (isJsonObject(current))
+      return mergeObject(current, patch, meta?.schema, sharing, fieldPath(parentPath, key));
+  } else if (Array.isArray(patch)) {
+    if (Array.isArray(current) && meta?.strategy === 'merge') {
+      return mergeList(current, patch, meta, sharing, fieldPath(parentPath, key));
+    }
+  } else {
+    return patch;
   }
-  return build(patch, meta, path);
+  return build(patch, meta, sharing, fieldPath(parentPath, key));
 }
 
 /** A patch value applied to nothing: directives and nulls inside it are resolved, not copied. */
-function build(value: JsonValue, meta: FieldPatchMeta | undefined, path: string): JsonValue {
-  if (isJsonObject(value)) return mergeObject({}, value, meta?.schema, path);
-  if (Array.isArray(value)) {
-    return meta?.strategy === 'merge' ? mergeList([], value, meta, path) : buildList(value, meta, path);
-  }
-  return value;
+function build(value: JsonValue, meta: FieldPatchMeta | undefined, sharing: Sharing, path: Path): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (!Array.isArray(value)) return buildItem(value, meta?.schema, sharing, path);
+  if (reusedList(value, meta, sharing)) return value;
+  return meta?.strategy === 'merge'
+    ? mergeList([], value, meta, sharing, path)
+    : buildList(value, meta, sharing, path);
 }
 
 /** An atomic list from a patch: the patch's items, each built on its own. */
-function buildList(items: JsonValue[], meta: FieldPatchMeta | undefined, path: string): JsonValue[] {
+function buildList(
+  items: JsonValue[],
+  meta: FieldPatchMeta | undefined,
+  sharing: Sharing,
+  path: Path,
+): JsonValue[] {
   const itemMeta = meta?.schema === undefined ? undefined : { schema: meta.schema };
-  return items.map((item, index) => build(item, itemMeta, `${path}[${index}]`));
+  return items.map((item, index) => build(item, itemMeta, sharing, indexPath(path, index)));
 }
 
 type ItemKind = 'object' | 'scalar';
 
 /** Kubernetes requires every item of a merged list (original and patch) to have the same type. */
-function itemKind(original: readonly JsonValue[], patch: readonly JsonValue[], path: string): ItemKind {
+function itemKind(original: readonly JsonValue[], patch: readonly JsonValue[], path: Path): ItemKind {
   let seen: string | undefined;
   for (const [side, items] of [
     ['original', original],
     ['patch', patch],
   ] as const) {
-    for (const [index, item] of items.entries()) {
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index] as JsonValue;
       if (item === null || Array.isArray(item)) {
-        throw new StrategicMergeError(
-          `${path}[${index}]`,
+        fail(
+          indexPath(path, index),
           `${side} item is ${describeJson(item)}; a merged list holds objects or scalars`,
         );
       }
       const kind = typeof item;
       if (seen !== undefined && kind !== seen) {
-        throw new StrategicMergeError(
-          `${path}[${index}]`,
+        fail(
+          indexPath(path, index),
           `${side} item is ${describeJson(item)} but earlier items are ${seen === 'object' ? 'objects' : `${seen}s`}`,
         );
       }
@@ -239,7 +424,8 @@ function mergeList(
   original: readonly JsonValue[],
   patch: readonly JsonValue[],
   meta: FieldPatchMeta,
-  path: string,
+  sharing: Sharing,
+  path: Path,
 ): JsonValue[] {
   if (original.length === 0 && patch.length === 0) return [];
   if (itemKind(original, patch, path) === 'scalar') {
@@ -248,23 +434,35 @@ function mergeList(
   }
   const mergeKey = meta.mergeKey;
   if (mergeKey === undefined) {
-    throw new StrategicMergeError(path, 'cannot merge a list of objects: the schema gives it no merge key');
+    fail(path, 'cannot merge a list of objects: the schema gives it no merge key');
   }
-  return mergeObjectList(original as JsonObject[], patch as JsonObject[], mergeKey, meta.schema, path);
+  return mergeObjectList(
+    original as JsonObject[],
+    patch as JsonObject[],
+    mergeKey,
+    meta.schema,
+    sharing,
+    path,
+  );
 }
 
-function mergeKeyOf(item: JsonObject, mergeKey: string, path: string, side: string): JsonPrimitive {
+function mergeKeyOf(item: JsonObject, mergeKey: string, path: Path, side: string): JsonPrimitive {
   const key = item[mergeKey];
-  if (key === undefined) {
-    throw new StrategicMergeError(path, `${side} item has no merge key "${mergeKey}"`);
-  }
-  if (!isScalar(key)) {
-    throw new StrategicMergeError(
-      path,
-      `${side} item's merge key "${mergeKey}" is ${describeJson(key)}, not a scalar`,
-    );
-  }
+  if (key === undefined) fail(path, `${side} item has no merge key "${mergeKey}"`);
+  if (!isScalar(key))
+    fail(path, `${side} item's merge key "${mergeKey}" is ${describeJson(key)}, not a scalar`);
   return key;
+}
+
+/** An object built from the patch alone. */
+function buildItem(
+  item: JsonObject,
+  schema: PatchSchema | undefined,
+  sharing: Sharing,
+  path: Path,
+): JsonObject {
+  if (reusedObject(item, schema, sharing)) return item;
+  return mergeObject({}, item, schema, sharing, path);
 }
 
 function mergeObjectList(
@@ -272,15 +470,17 @@ function mergeObjectList(
   patch: readonly JsonObject[],
   mergeKey: string,
   schema: PatchSchema | undefined,
-  path: string,
+  sharing: Sharing,
+  path: Path,
 ): JsonObject[] {
   let server = original.map((item, index) => ({
     key: mergeKeyOf(item, mergeKey, itemPath(path, mergeKey, item, index), 'original'),
     item,
   }));
-  const plain: { key: JsonPrimitive; item: JsonObject; at: string }[] = [];
+  const plain: { key: JsonPrimitive; item: JsonObject; at: Path }[] = [];
   let replace = false;
-  for (const [index, item] of patch.entries()) {
+  for (let index = 0; index < patch.length; index++) {
+    const item = patch[index]!;
     const at = itemPath(path, mergeKey, item, index);
     const directive = item[PATCH_DIRECTIVE];
     if (directive === undefined) {
@@ -291,22 +491,19 @@ function mergeObjectList(
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {
-      throw new StrategicMergeError(at, `"${PATCH_DIRECTIVE}: merge" is not supported on list items`);
+      fail(at, `"${PATCH_DIRECTIVE}: merge" is not supported on list items`);
     } else {
-      throw new StrategicMergeError(
-        at,
-        `unknown ${PATCH_DIRECTIVE} directive ${JSON.stringify(directive)} (want replace or delete)`,
-      );
+      fail(at, `unknown ${PATCH_DIRECTIVE} directive ${JSON.stringify(directive)} (want replace or delete)`);
     }
   }
-  if (replace) return plain.map(({ item, at }) => mergeObject({}, item, schema, at));
+  if (replace) return plain.map(({ item, at }) => buildItem(item, schema, sharing, at));
 
   const merged = server.map((entry) => ({ key: entry.key, item: entry.item, fresh: false }));
   for (const { key, item, at } of plain) {
     const match = merged.find((entry) => entry.key === key);
-    if (match === undefined) merged.push({ key, item: mergeObject({}, item, schema, at), fresh: true });
+    if (match === undefined) merged.push({ key, item: buildItem(item, schema, sharing, at), fresh: true });
     else {
-      match.item = mergeObject(match.item, item, schema, at);
+      match.item = mergeObject(match.item, item, schema, sharing, at);
       match.fresh = true;
     }
   }
@@ -316,7 +513,7 @@ function mergeObjectList(
     plain.map((entry) => entry.key),
     server.map((entry) => entry.key),
   );
-  return ordered.map((entry) => (entry.fresh ? entry.item : cloneObject(entry.item)));
+  return ordered.map((entry) => (entry.fresh || sharing.share ? entry.item : cloneObject(entry.item)));
 }
 
 /**
@@ -357,18 +554,16 @@ function firstIndexes(keys: readonly JsonPrimitive[]): Map<JsonPrimitive, number
   return index;
 }
 
-function requireMergedList(
-  meta: FieldPatchMeta | undefined,
-  path: string,
-  directive: string,
-): FieldPatchMeta {
+function requireMergedList(meta: FieldPatchMeta | undefined, path: Path, directive: string): FieldPatchMeta {
   if (meta?.strategy !== 'merge') {
-    throw new StrategicMergeError(
-      path,
-      `${directive} applies only to merged lists, and this field is not one`,
-    );
+    fail(path, `${directive} applies only to merged lists, and this field is not one`);
   }
   return meta;
+}
+
+/** The directive's key as the patch wrote it, for messages (`$setElementOrder/containers`). */
+function directiveFor(prefix: string, path: Path): string {
+  return path === undefined ? prefix : `${prefix}${path.slice(path.lastIndexOf('.') + 1)}`;
 }
 
 /** `$setElementOrder/<field>`: merge the field as usual, then put the listed items in the given order. */
@@ -377,42 +572,34 @@ function mergeInOrder(
   patch: JsonValue | undefined,
   order: JsonValue,
   meta: FieldPatchMeta | undefined,
-  path: string,
+  sharing: Sharing,
+  path: Path,
 ): JsonValue | undefined {
-  const directive = `${SET_ELEMENT_ORDER}${path.slice(path.lastIndexOf('.') + 1)}`;
+  const directive = directiveFor(SET_ELEMENT_ORDER, path);
   const listMeta = requireMergedList(meta, path, directive);
-  if (!Array.isArray(order))
-    throw new StrategicMergeError(path, `${directive} must be a list, got ${describeJson(order)}`);
+  if (!Array.isArray(order)) fail(path, `${directive} must be a list, got ${describeJson(order)}`);
   if (current !== undefined && !Array.isArray(current)) {
-    throw new StrategicMergeError(
-      path,
-      `${directive} needs a list here, the original has ${describeJson(current)}`,
-    );
+    fail(path, `${directive} needs a list here, the original has ${describeJson(current)}`);
   }
   if (patch !== undefined && !Array.isArray(patch)) {
-    throw new StrategicMergeError(
-      path,
-      `${directive} needs a list here, the patch has ${describeJson(patch)}`,
-    );
+    fail(path, `${directive} needs a list here, the patch has ${describeJson(patch)}`);
   }
   if (current === undefined && patch === undefined) return undefined;
   const original = current ?? [];
-  const merged = mergeList(original, patch ?? [], listMeta, path);
+  const merged = mergeList(original, patch ?? [], listMeta, sharing, path);
 
   const mergeKey = listMeta.mergeKey;
-  const keyOf = (item: JsonValue, at: string, side: string): JsonPrimitive => {
+  const keyOf = (item: JsonValue, at: Path, side: string): JsonPrimitive => {
     if (mergeKey === undefined) {
-      if (!isScalar(item))
-        throw new StrategicMergeError(at, `${side} item is ${describeJson(item)}, not a scalar`);
+      if (!isScalar(item)) fail(at, `${side} item is ${describeJson(item)}, not a scalar`);
       return item;
     }
-    if (!isJsonObject(item))
-      throw new StrategicMergeError(at, `${side} item is ${describeJson(item)}, not an object`);
+    if (!isJsonObject(item)) fail(at, `${side} item is ${describeJson(item)}, not an object`);
     return mergeKeyOf(item, mergeKey, at, side);
   };
-  const orderKeys = order.map((item, index) => keyOf(item, `${path}[${index}]`, directive));
+  const orderKeys = order.map((item, index) => keyOf(item, indexPath(path, index), directive));
   if (patch !== undefined) checkPatchFollowsOrder(patch, orderKeys, mergeKey, path, directive);
-  const serverKeys = original.map((item, index) => keyOf(item, `${path}[${index}]`, 'original'));
+  const serverKeys = original.map((item, index) => keyOf(item, indexPath(path, index), 'original'));
   return orderMergedItems(merged, (item) => keyOf(item, path, 'merged'), orderKeys, serverKeys);
 }
 
@@ -421,7 +608,7 @@ function checkPatchFollowsOrder(
   patch: readonly JsonValue[],
   orderKeys: readonly JsonPrimitive[],
   mergeKey: string | undefined,
-  path: string,
+  path: Path,
   directive: string,
 ): void {
   let next = 0;
@@ -430,8 +617,8 @@ function checkPatchFollowsOrder(
     const key = mergeKey === undefined ? (item as JsonPrimitive) : (item as JsonObject)[mergeKey];
     while (next < orderKeys.length && orderKeys[next] !== key) next++;
     if (next === orderKeys.length) {
-      throw new StrategicMergeError(
-        `${path}[${index}]`,
+      fail(
+        indexPath(path, index),
         `patch item ${JSON.stringify(key)} is missing from ${directive} or out of its order`,
       );
     }
@@ -444,22 +631,17 @@ function deleteFromPrimitiveList(
   current: JsonValue | undefined,
   values: JsonValue,
   meta: FieldPatchMeta | undefined,
-  path: string,
+  path: Path,
 ): JsonValue[] | undefined {
-  const directive = `${DELETE_FROM_PRIMITIVE_LIST}${path.slice(path.lastIndexOf('.') + 1)}`;
+  const directive = directiveFor(DELETE_FROM_PRIMITIVE_LIST, path);
   requireMergedList(meta, path, directive);
   if (meta?.mergeKey !== undefined) {
-    throw new StrategicMergeError(path, `${directive} applies to lists of scalars; this list merges objects`);
+    fail(path, `${directive} applies to lists of scalars; this list merges objects`);
   }
-  if (!Array.isArray(values)) {
-    throw new StrategicMergeError(path, `${directive} must be a list, got ${describeJson(values)}`);
-  }
+  if (!Array.isArray(values)) fail(path, `${directive} must be a list, got ${describeJson(values)}`);
   if (current === undefined) return undefined;
   if (!Array.isArray(current)) {
-    throw new StrategicMergeError(
-      path,
-      `${directive} needs a list here, the original has ${describeJson(current)}`,
-    );
+    fail(path, `${directive} needs a list here, the original has ${describeJson(current)}`);
   }
   const doomed = new Set(values);
   return current.filter((item) => !doomed.has(item)).map(cloneJson);
