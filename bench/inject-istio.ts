@@ -3,7 +3,7 @@
 // The Istio config is the ConfigMap pair of the golden tests (test/fixtures/istio/): an `istio-sidecar-injector`
 // with a 450-line `sidecar` template in the shape and size of the one Istio ships, its Helm values, and an
 // `istio` mesh ConfigMap. Both injectors get the same two-container Deployment pod (bench/fixtures/inject/pod.json).
-// Rounds alternate between the two so that a noisy neighbour slows both alike and the ratio stays meaningful.
+// Rounds alternate between the series so that a noisy neighbour slows all alike and the ratio stays meaningful.
 //
 //   ./node_modules/.bin/node bench/inject-istio.ts [--seconds N]
 //
@@ -59,76 +59,100 @@ const injectors = {
     ),
   ),
 } as const;
-type Variant = keyof typeof injectors;
-const variants: readonly Variant[] = ['default', 'istio'];
+type Template = keyof typeof injectors;
+type Stream = 'replicas' | 'distinct';
+const series: readonly (readonly [Template, Stream])[] = [
+  ['default', 'replicas'],
+  ['istio', 'replicas'],
+  ['default', 'distinct'],
+  ['istio', 'distinct'],
+];
 
-function injectOnce(variant: Variant): number {
-  const result = injectors[variant].inject({ pod, namespace: 'bookinfo', mode: 'webhook' });
+// Two streams, as in bench/inject.ts: replicas of one workload (identical requests: the injector answers from its
+// result cache) and pods that all differ (a label the templates print changes, so nothing is cached). 1,000 distinct
+// pods cycle, more than the injector's caches hold.
+const distinctPods: JsonObject[] = Array.from({ length: 1000 }, (_, i) => {
+  const copy = structuredClone(pod);
+  (copy.metadata as { labels: Record<string, string> }).labels.version = `v${i}`;
+  return copy;
+});
+let nextDistinct = 0;
+
+function injectOnce(template: Template, stream: Stream): number {
+  const p = stream === 'replicas' ? pod : distinctPods[nextDistinct++ % distinctPods.length]!;
+  const result = injectors[template].inject({ pod: p, namespace: 'bookinfo', mode: 'webhook' });
   if (result.kind !== 'injected')
-    throw new Error(`the ${variant} injector did not inject the benchmark pod: ${result.decision.message}`);
+    throw new Error(`the ${template} injector did not inject the benchmark pod: ${result.decision.message}`);
   return result.patch.length;
 }
 
-function patchBytes(variant: Variant): number {
-  const result = injectors[variant].inject({ pod, namespace: 'bookinfo', mode: 'webhook' });
+function patchBytes(template: Template): number {
+  const result = injectors[template].inject({ pod, namespace: 'bookinfo', mode: 'webhook' });
   return result.kind === 'injected' ? JSON.stringify(result.patch).length : 0;
 }
 
-// Warm both up until the JIT has settled.
-for (const variant of variants) {
+// Warm every series up until the JIT has settled.
+for (const [template, stream] of series) {
   const end = performance.now() + 1000;
-  while (performance.now() < end) injectOnce(variant);
+  while (performance.now() < end) injectOnce(template, stream);
 }
 
-const roundsPerVariant = 5;
-const roundMs = (seconds * 1000) / (roundsPerVariant * variants.length);
-const perVariant = {
-  default: { pods: 0, ms: 0, rounds: [] as number[] },
-  istio: { pods: 0, ms: 0, rounds: [] as number[] },
-};
-for (let r = 0; r < roundsPerVariant; r++) {
-  // ABBA order, so neither variant always runs right after the other.
-  const order = r % 2 === 0 ? variants : [...variants].reverse();
-  for (const variant of order) {
+const roundsPerSeries = 5;
+const roundMs = (seconds * 1000) / (roundsPerSeries * series.length);
+const tallies = new Map(series.map((s) => [s, { pods: 0, ms: 0, rounds: [] as number[] }]));
+for (let r = 0; r < roundsPerSeries; r++) {
+  // Forward then backward (ABCD DCBA), so no series always runs right after the same other one.
+  const order = r % 2 === 0 ? series : [...series].reverse();
+  for (const s of order) {
     const start = performance.now();
     let n = 0;
     while (performance.now() - start < roundMs) {
-      injectOnce(variant);
+      injectOnce(s[0], s[1]);
       n++;
     }
     const ms = performance.now() - start;
-    const tally = perVariant[variant];
+    const tally = tallies.get(s)!;
     tally.pods += n;
     tally.ms += ms;
     tally.rounds.push(Math.round((n * 1000) / ms));
   }
 }
 
-function figures(variant: Variant) {
-  const tally = perVariant[variant];
+function figures(template: Template, stream: Stream) {
+  const tally = tallies.get(series.find((s) => s[0] === template && s[1] === stream)!)!;
   return {
     pods: tally.pods,
     seconds: Number((tally.ms / 1000).toFixed(3)),
     podsPerSecond: Math.round((tally.pods * 1000) / tally.ms),
     meanMicroseconds: Number(((tally.ms * 1000) / tally.pods).toFixed(1)),
     roundsPodsPerSecond: tally.rounds,
-    patchOperations: injectOnce(variant),
-    patchBytes: patchBytes(variant),
   };
 }
 
-const defaultFigures = figures('default');
-const istioFigures = figures('istio');
+const istio = {
+  distinct: figures('istio', 'distinct'),
+  replicas: figures('istio', 'replicas'),
+  patchOperations: injectOnce('istio', 'replicas'),
+  patchBytes: patchBytes('istio'),
+  sidecarTemplateLines,
+};
+const defaults = {
+  distinct: figures('default', 'distinct'),
+  replicas: figures('default', 'replicas'),
+  patchOperations: injectOnce('default', 'replicas'),
+  patchBytes: patchBytes('default'),
+};
 const result = {
   benchmark: 'inject-istio',
   description:
     'pods/s through the whole injection pipeline with a full Istio-format sidecar template (test/fixtures/istio), ' +
-    'measured in alternating rounds against the default template',
-  istio: { ...istioFigures, sidecarTemplateLines },
-  default: defaultFigures,
-  /** Cost of one Istio-template injection relative to one default-template injection (time per pod). */
+    'measured in alternating rounds against the default template, for pods that all differ and for replicas',
+  podsPerSecond: istio.distinct.podsPerSecond,
+  istio,
+  default: defaults,
+  /** Cost of one Istio-template injection relative to one default-template injection, pods that all differ. */
   istioToDefaultCostRatio: Number(
-    (istioFigures.meanMicroseconds / defaultFigures.meanMicroseconds).toFixed(2),
+    (istio.distinct.meanMicroseconds / defaults.distinct.meanMicroseconds).toFixed(2),
   ),
   target: null,
   targetNote:
@@ -139,7 +163,8 @@ const result = {
 };
 writeResult('inject-istio', result);
 console.log(
-  `inject-istio: ${istioFigures.podsPerSecond} pods/s with the Istio template (${istioFigures.meanMicroseconds} µs/pod) ` +
-    `vs ${defaultFigures.podsPerSecond} pods/s default (${defaultFigures.meanMicroseconds} µs/pod); ` +
-    `cost ratio ${result.istioToDefaultCostRatio}, load ${context.loadAverageAtStart.join('/')}`,
+  `inject-istio: Istio template ${istio.distinct.podsPerSecond} pods/s when every pod differs ` +
+    `(${istio.distinct.meanMicroseconds} µs/pod), ${istio.replicas.podsPerSecond} pods/s for replicas; default ` +
+    `template ${defaults.distinct.podsPerSecond} and ${defaults.replicas.podsPerSecond} pods/s; cost ratio ` +
+    `${result.istioToDefaultCostRatio}, load ${context.loadAverageAtStart.join('/')}`,
 );

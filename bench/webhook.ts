@@ -4,14 +4,17 @@
 //
 // Phases, each against the same warm server:
 //   paced 100, 500, 1,000 reviews/s   open loop, latency from each request's due time (bench/webhook/load.ts)
-//   autocannon -R 100, 500, 1,000     the same rates through autocannon's own limiter, for comparison
+//   autocannon -R 500                 the same rate through autocannon's own limiter, for comparison
 //   saturation                        autocannon closed loop: the most reviews/s one process answers
+// each for two streams of pods: `distinct` (every pod differs, so the injector's caches never help: the headline)
+// and `replicas` (the same pod every time, as when a ReplicaSet scales up).
 // For each: latency p50/p99/p99.9, achieved rate, server CPU per review (process.cpuUsage of the server), RSS,
 // and every reply checked (a 200 with an allowed AdmissionReview for the request's uid carrying a JSONPatch).
 //
-//   ./node_modules/.bin/node bench/webhook.ts [--seconds N] [--connections N] [--cpu-prof DIR]
+//   ./node_modules/.bin/node bench/webhook.ts [--seconds N] [--connections N] [--server-node-arg=FLAG ...]
 //
-// --cpu-prof writes a V8 CPU profile of the server process to DIR (open it in Chrome DevTools).
+// --server-node-arg passes a flag to the server's node, e.g. --server-node-arg=--cpu-prof
+// --server-node-arg=--cpu-prof-dir=/tmp/prof for a V8 CPU profile of the server (open it in Chrome DevTools).
 // Writes bench/results/webhook.json and prints a one-line summary.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,7 +27,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '15' },
     connections: { type: 'string', default: '16' },
-    'cpu-prof': { type: 'string' },
+    'server-node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const seconds = positiveNumber('seconds', args.seconds);
@@ -65,7 +68,7 @@ const body = JSON.stringify({
 
 const server = fork(new URL('webhook/server.ts', import.meta.url), [], {
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  execArgv: args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`],
+  execArgv: args['server-node-arg'],
 });
 const serverMessages: ServerMessage[] = [];
 let serverWaiter: (() => void) | undefined;
@@ -101,7 +104,9 @@ async function serverUsage(): Promise<Extract<ServerMessage, { type: 'usage' }>>
 const ready = await serverMessage('ready');
 const url = `https://127.0.0.1:${ready.port}/inject`;
 
-async function runLoad(plan: Omit<LoadPlan, 'url' | 'caPem' | 'body' | 'uid'>): Promise<LoadReport> {
+type PhasePlan = Omit<LoadPlan, 'url' | 'caPem' | 'body' | 'uid'>;
+
+async function runLoad(plan: PhasePlan): Promise<LoadReport> {
   const full: LoadPlan = { ...plan, url, caPem: ready.caPem, body, uid };
   const child: ChildProcess = fork(new URL('webhook/load.ts', import.meta.url), [JSON.stringify(full)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -121,9 +126,13 @@ interface Phase {
   /** Share of one core the server used during the phase. */
   readonly serverCpuCores: number;
   readonly serverRssMiB: number;
+  readonly serverGcPauseMsTotal: number;
+  readonly serverGcPauseMsMax: number;
+  readonly serverEventLoopDelayMsP99: number;
+  readonly serverEventLoopDelayMsMax: number;
 }
 
-async function phase(name: string, plan: Omit<LoadPlan, 'url' | 'caPem' | 'body' | 'uid'>): Promise<Phase> {
+async function phase(name: string, plan: PhasePlan): Promise<Phase> {
   const before = await serverUsage();
   const started = performance.now();
   const load = await runLoad(plan);
@@ -136,32 +145,47 @@ async function phase(name: string, plan: Omit<LoadPlan, 'url' | 'caPem' | 'body'
     serverCpuMicrosPerReview: Math.round(cpu / Math.max(1, load.completed)),
     serverCpuCores: Number((cpu / wallMicros).toFixed(2)),
     serverRssMiB: mib(after.rssBytes),
+    serverGcPauseMsTotal: after.gcPauseMsTotal,
+    serverGcPauseMsMax: after.gcPauseMsMax,
+    serverEventLoopDelayMsP99: after.eventLoopDelayMsP99,
+    serverEventLoopDelayMsMax: after.eventLoopDelayMsMax,
   };
   const l = load.latencyMs;
   console.log(
     `  ${name.padEnd(22)} ${String(load.achievedRate).padStart(5)}/s  p50 ${l.p50} ms  p99 ${l.p99} ms  ` +
-      `p99.9 ${l.p999} ms  ${result.serverCpuMicrosPerReview} µs CPU/review  rss ${result.serverRssMiB} MiB  ` +
+      `p99.9 ${l.p999} ms  ${result.serverCpuMicrosPerReview} µs CPU/review (client ${load.clientCpuMicrosPerRequest})  ` +
+      `gc max ${result.serverGcPauseMsMax} ms  rss ${result.serverRssMiB} MiB  ` +
       `${load.verified}/${load.completed} verified, ${load.errors} errors`,
   );
   return result;
 }
 
 const phases: Phase[] = [];
+const streams = ['distinct', 'replicas'] as const;
+type Stream = (typeof streams)[number];
 try {
   // Warm the server's JIT and caches; not recorded.
-  await runLoad({ tool: 'autocannon', seconds: 3, rate: 0, connections: 8 });
-  for (const rate of rates)
-    phases.push(await phase(`paced ${rate}/s`, { tool: 'paced', seconds, rate, connections }));
-  for (const rate of rates)
+  for (const stream of streams)
+    await runLoad({ tool: 'autocannon', stream, seconds: 3, rate: 0, connections: 8 });
+  for (const stream of streams)
+    for (const rate of rates)
+      phases.push(
+        await phase(`paced ${rate}/s ${stream}`, { tool: 'paced', stream, seconds, rate, connections }),
+      );
+  // autocannon's own rate limit, once, to show what it measures (bursts at the top of every second).
+  phases.push(
+    await phase('autocannon -R 500 distinct', {
+      tool: 'autocannon',
+      stream: 'distinct',
+      seconds: Math.min(seconds, 10),
+      rate: 500,
+      connections,
+    }),
+  );
+  for (const stream of streams)
     phases.push(
-      await phase(`autocannon -R ${rate}`, {
-        tool: 'autocannon',
-        seconds: Math.min(seconds, 10),
-        rate,
-        connections,
-      }),
+      await phase(`saturation ${stream}`, { tool: 'autocannon', stream, seconds, rate: 0, connections }),
     );
-  phases.push(await phase('saturation', { tool: 'autocannon', seconds, rate: 0, connections }));
 } finally {
   stopping = true;
   const exited = once(server, 'exit');
@@ -169,9 +193,27 @@ try {
   await exited;
 }
 
-const final = phases.at(-1)!;
+const named = (name: string): Phase => {
+  const found = phases.find((p) => p.name === name);
+  if (found === undefined) throw new Error(`no phase ${name}`);
+  return found;
+};
+const headline = (stream: Stream) => {
+  const at500 = named(`paced 500/s ${stream}`);
+  const saturation = named(`saturation ${stream}`);
+  return {
+    p99AtRate500Ms: at500.load.latencyMs.p99,
+    saturationReviewsPerSecond: saturation.load.achievedRate,
+    saturationCpuMicrosPerReview: saturation.serverCpuMicrosPerReview,
+    met: {
+      p99AtRate500: at500.load.latencyMs.p99 <= targets.p99AtRate500Ms,
+      saturation: saturation.load.achievedRate >= targets.saturationReviewsPerSecond,
+    },
+  };
+};
+const distinct = headline('distinct');
+const replicas = headline('replicas');
 const maxRss = Math.max(...phases.map((p) => p.serverRssMiB));
-const at500 = phases.find((p) => p.name === 'paced 500/s')!;
 const totals = phases.reduce(
   (t, p) => ({
     completed: t.completed + p.load.completed,
@@ -186,16 +228,12 @@ const result = {
   benchmark: 'webhook',
   description:
     'AdmissionReviews over TLS with keep-alive to one webhook process, load from a separate process: latency at ' +
-    'fixed offered rates (open loop) and saturation throughput (autocannon closed loop)',
-  p99AtRate500Ms: at500.load.latencyMs.p99,
-  saturationReviewsPerSecond: final.load.achievedRate,
-  saturationCpuMicrosPerReview: final.serverCpuMicrosPerReview,
+    'fixed offered rates (open loop) and saturation throughput (autocannon closed loop), for pods that all differ ' +
+    '(the headline: nothing cached) and for replicas of one workload',
+  ...distinct,
+  replicas,
   serverRssMiBMax: maxRss,
   targets,
-  met: {
-    p99AtRate500: at500.load.latencyMs.p99 <= targets.p99AtRate500Ms,
-    saturation: final.load.achievedRate >= targets.saturationReviewsPerSecond,
-  },
   replies: totals,
   connections,
   requestBytes: Buffer.byteLength(body),
@@ -204,9 +242,10 @@ const result = {
 };
 writeResult('webhook', result);
 console.log(
-  `webhook: p99 ${result.p99AtRate500Ms} ms at 500/s (target ${targets.p99AtRate500Ms}), saturation ` +
-    `${result.saturationReviewsPerSecond}/s (target ${targets.saturationReviewsPerSecond}), ` +
-    `${result.saturationCpuMicrosPerReview} µs CPU/review, rss ${maxRss} MiB; ` +
-    `${totals.verified}/${totals.completed} replies verified, ${totals.errors} errors; load ${context.loadAverageAtStart.join('/')}`,
+  `webhook: every pod different: p99 ${distinct.p99AtRate500Ms} ms at 500/s (target ${targets.p99AtRate500Ms}), ` +
+    `saturation ${distinct.saturationReviewsPerSecond}/s (target ${targets.saturationReviewsPerSecond}), ` +
+    `${distinct.saturationCpuMicrosPerReview} µs CPU/review; replicas: p99 ${replicas.p99AtRate500Ms} ms, ` +
+    `${replicas.saturationReviewsPerSecond}/s; rss <= ${maxRss} MiB; ${totals.verified}/${totals.completed} ` +
+    `replies verified, ${totals.errors} errors; load ${context.loadAverageAtStart.join('/')}`,
 );
 if (totals.verified !== totals.completed || totals.errors > 0) process.exitCode = 1;

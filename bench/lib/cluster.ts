@@ -186,6 +186,10 @@ export async function freePort(): Promise<number> {
 export interface OperatorOptions {
   /** More flags for `mesh-injector operator`. */
   readonly args?: readonly string[];
+  /** Flags for node itself, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
+  /** The entry point; default the TypeScript source (src/cli/main.ts). */
+  readonly entry?: string;
 }
 
 /** `mesh-injector operator` as its own process, with what the benchmarks read from it. */
@@ -211,7 +215,8 @@ export class OperatorProcess {
     const child = spawn(
       process.execPath,
       [
-        'src/cli/main.ts',
+        ...(options.nodeArgs ?? []),
+        options.entry ?? 'src/cli/main.ts',
         'operator',
         `--kubeconfig=${cluster.operatorKubeconfig}`,
         `--namespace=${operatorNamespace}`,
@@ -276,8 +281,18 @@ export class OperatorProcess {
 
   /** Resident set size now, from /proc. */
   rssBytes(): number {
+    return this.#procStatus('VmRSS');
+  }
+
+  /** The highest resident set size since the process started (the kernel's high-water mark). */
+  peakRssBytes(): number {
+    return this.#procStatus('VmHWM');
+  }
+
+  #procStatus(field: string): number {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    if (kb === undefined) throw new Error(`/proc/${this.pid}/status has no ${field}`);
     return Number(kb) * 1024;
   }
 

@@ -26,12 +26,14 @@ declare module 'autocannon' {
     readonly duration: number;
   }
 
-  interface RequestSpec {
+  export interface RequestSpec {
     readonly method?: string;
     readonly path?: string;
     readonly headers?: Readonly<Record<string, string>>;
     readonly body?: string;
     readonly onResponse?: (status: number, body: string) => void;
+    /** Called before each request; returns the request to send. */
+    readonly setupRequest?: (request: RequestSpec) => RequestSpec;
   }
 
   interface Options {

@@ -10,13 +10,24 @@
 //   rate this finds the saturation throughput. (Its own rate limit sends each connection's per-second quota back
 //   to back at the top of every second, which measures bursts rather than a steady rate; hence `paced`.)
 import { Agent, request } from 'node:https';
-import autocannon from 'autocannon';
+import autocannon, { type RequestSpec } from 'autocannon';
 import { distribution } from '../lib/report.ts';
 import type { LoadMessage, LoadPlan, LoadReport } from './protocol.ts';
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as LoadPlan;
 const url = new URL(plan.url);
 const headers = { 'Content-Type': 'application/json' };
+
+// Distinct pods: the `version` label of the fixture pod (the one before its pod-template-hash label; the review's
+// kind and resource carry a "version" too) gets a value of its own per request.
+const versionLabel = '"version":"v1","pod-template-hash"';
+const bodyParts = plan.body.split(versionLabel);
+if (bodyParts.length !== 2) throw new Error(`the review body must hold ${versionLabel} exactly once`);
+let sequence = 0;
+const nextBody = (): string =>
+  plan.stream === 'replicas'
+    ? plan.body
+    : `${bodyParts[0]!}"version":"d${sequence++}","pod-template-hash"${bodyParts[1]!}`;
 const MAX_PROBLEMS = 5;
 
 class Tally {
@@ -75,6 +86,7 @@ function post(
   onDone: (status: number, body: string) => void,
   onError: (e: Error) => void,
 ): void {
+  const body = nextBody();
   const req = request(
     {
       host: url.hostname,
@@ -82,7 +94,7 @@ function post(
       path: url.pathname,
       method: 'POST',
       agent,
-      headers: { ...headers, 'Content-Length': Buffer.byteLength(plan.body) },
+      headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
       timeout: 10_000,
     },
     (res) => {
@@ -96,7 +108,7 @@ function post(
   );
   req.on('timeout', () => req.destroy(new Error('no reply within 10 s')));
   req.on('error', onError);
-  req.end(plan.body);
+  req.end(body);
 }
 
 async function paced(): Promise<LoadReport> {
@@ -174,6 +186,9 @@ async function closedLoop(): Promise<LoadReport> {
         method: 'POST',
         headers,
         body: plan.body,
+        ...(plan.stream === 'distinct'
+          ? { setupRequest: (req: RequestSpec): RequestSpec => ({ ...req, body: nextBody() }) }
+          : {}),
         onResponse: (status, body) => {
           tally.response(status, body);
         },
@@ -195,10 +210,14 @@ async function closedLoop(): Promise<LoadReport> {
   };
 }
 
+const cpuAtStart = process.cpuUsage();
+
 function report(tally: Tally, seconds: number, achievedRate: number): LoadReport {
   const { p50, p90, p99, p999, max, mean } = distribution(tally.latencies, 3);
+  const cpu = process.cpuUsage(cpuAtStart);
   return {
     tool: plan.tool,
+    stream: plan.stream,
     offeredRate: plan.rate,
     connections: plan.connections,
     seconds: Number(seconds.toFixed(2)),
@@ -211,6 +230,7 @@ function report(tally: Tally, seconds: number, achievedRate: number): LoadReport
     problems: tally.problems,
     achievedRate: Math.round(achievedRate),
     latencyMs: { p50, p90, p99, p999, max, mean },
+    clientCpuMicrosPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, tally.completed)),
   };
 }
 

@@ -12,11 +12,19 @@ export type ServerMessage =
       readonly rssBytes: number;
       readonly maxRssBytes: number;
       readonly heapUsedBytes: number;
+      /** Since the previous usage message: garbage collection pauses and event loop delay, in ms. */
+      readonly gcPauseMsTotal: number;
+      readonly gcPauseMsMax: number;
+      readonly eventLoopDelayMsP99: number;
+      readonly eventLoopDelayMsMax: number;
     };
 
 /** One load phase. `paced`: open loop at `rate` reviews/s; `autocannon`: autocannon, closed loop unless `rate`. */
 export interface LoadPlan {
   readonly tool: 'paced' | 'autocannon';
+  /** `replicas`: the same pod every time (a ReplicaSet scaling up: the injector's result cache answers);
+   * `distinct`: every pod differs (a label the template prints is unique per request: nothing is cached). */
+  readonly stream: 'replicas' | 'distinct';
   readonly url: string;
   readonly caPem: string;
   readonly body: string;
@@ -31,6 +39,7 @@ export interface LoadPlan {
 /** What one phase measured, from the client's side. */
 export interface LoadReport {
   readonly tool: LoadPlan['tool'];
+  readonly stream: LoadPlan['stream'];
   readonly offeredRate: number;
   readonly connections: number;
   readonly seconds: number;
@@ -55,6 +64,8 @@ export interface LoadReport {
     readonly max: number;
     readonly mean: number;
   };
+  /** CPU time of the load generator per completed request: what the server's neighbour took from the machine. */
+  readonly clientCpuMicrosPerRequest: number;
   /** autocannon's own latency histogram (whole milliseconds), when it ran. */
   readonly autocannonLatencyMs?: { readonly p50: number; readonly p99: number; readonly p999: number };
 }

@@ -5,6 +5,7 @@
 //   -> { type: 'ready', port, caPem }             once listening
 //   <- { type: 'usage' }  -> { type: 'usage', cpuMicros, rssBytes, maxRssBytes, heapUsedBytes }
 //   <- { type: 'stop' }                             stops the server and exits (writing a --cpu-prof profile)
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createCertificateAuthority, issueCertificate } from '../../src/certs/pki.ts';
 import { Injector } from '../../src/inject/injector.ts';
 import { loadInjectorSettings } from '../../src/inject/settings.ts';
@@ -40,6 +41,18 @@ const server = new WebhookServer({
 });
 const { webhook } = await server.start();
 
+// Where latency tails come from: collector pauses and event loop stalls, per phase (reset at every usage message).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+let gcTotal = 0;
+let gcMax = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcTotal += entry.duration;
+    gcMax = Math.max(gcMax, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+
 process.on('message', (message: ServerRequest) => {
   switch (message.type) {
     case 'usage': {
@@ -51,7 +64,14 @@ process.on('message', (message: ServerRequest) => {
         rssBytes: memory.rss,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         heapUsedBytes: memory.heapUsed,
+        gcPauseMsTotal: Number(gcTotal.toFixed(1)),
+        gcPauseMsMax: Number(gcMax.toFixed(1)),
+        eventLoopDelayMsP99: Number((loopDelay.percentile(99) / 1e6).toFixed(2)),
+        eventLoopDelayMsMax: Number((loopDelay.max / 1e6).toFixed(2)),
       });
+      gcTotal = 0;
+      gcMax = 0;
+      loopDelay.reset();
       break;
     }
     case 'stop':
