@@ -84,31 +84,35 @@ function resourceQuantityProblem(value: string): string | undefined {
 }
 
 // The traffic-capture annotations (interception mode, status port, ports, CIDRs, interfaces) are checked by the
-// iptables module, which owns their grammar; the rest are checked here.
-const checks: Readonly<Record<string, Check>> = {
-  ...Object.fromEntries(trafficAnnotationChecks),
-  [Annotation.readinessInitialDelaySeconds]: (v) => unsignedProblem(v, 32),
-  [Annotation.readinessPeriodSeconds]: (v) => unsignedProblem(v, 32),
-  [Annotation.readinessFailureThreshold]: (v) => unsignedProblem(v, 32),
-  [Annotation.prometheusMergeMetrics]: (v) =>
-    parseGoBool(v) === undefined
-      ? `strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`
-      : undefined,
-  [Annotation.proxyConfig]: proxyConfigProblem,
-  [Annotation.proxyCPU]: resourceQuantityProblem,
-  [Annotation.proxyMemory]: resourceQuantityProblem,
-  [Annotation.proxyCPULimit]: resourceQuantityProblem,
-  [Annotation.proxyMemoryLimit]: resourceQuantityProblem,
-};
+// iptables module, which owns their grammar; the rest are checked here. A Map, not an object literal: annotation
+// names are the pod author's, and `constructor` or `toString` must not find Object.prototype's methods.
+const checks: ReadonlyMap<string, Check> = new Map<string, Check>([
+  ...trafficAnnotationChecks,
+  [Annotation.readinessInitialDelaySeconds, (v) => unsignedProblem(v, 32)],
+  [Annotation.readinessPeriodSeconds, (v) => unsignedProblem(v, 32)],
+  [Annotation.readinessFailureThreshold, (v) => unsignedProblem(v, 32)],
+  [
+    Annotation.prometheusMergeMetrics,
+    (v) =>
+      parseGoBool(v) === undefined
+        ? `strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`
+        : undefined,
+  ],
+  [Annotation.proxyConfig, proxyConfigProblem],
+  [Annotation.proxyCPU, resourceQuantityProblem],
+  [Annotation.proxyMemory, resourceQuantityProblem],
+  [Annotation.proxyCPULimit, resourceQuantityProblem],
+  [Annotation.proxyMemoryLimit, resourceQuantityProblem],
+]);
 
 /** The annotations this module validates. */
-export const validatedAnnotations: readonly string[] = Object.keys(checks).sort();
+export const validatedAnnotations: readonly string[] = [...checks.keys()].sort();
 
 /** Every invalid annotation value, sorted by annotation name; empty when all are valid. */
 export function validateAnnotations(annotations: Readonly<Record<string, string>>): AnnotationProblem[] {
   const problems: AnnotationProblem[] = [];
   for (const annotation of Object.keys(annotations).sort()) {
-    const check = checks[annotation];
+    const check = checks.get(annotation);
     const value = annotations[annotation];
     if (check === undefined || value === undefined) continue;
     const reason = check(value);
