@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     pods: { type: 'string', default: '1000' },
     batch: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '10' },
+    'operator-node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const podsPerNamespace = positiveNumber('pods', args.pods);
@@ -60,7 +61,7 @@ console.log('admission: starting the control plane and the operator');
 const cluster = await startBenchCluster({ nodes: 1 });
 let operator: OperatorProcess | undefined;
 try {
-  operator = await OperatorProcess.start(cluster);
+  operator = await OperatorProcess.start(cluster, { nodeArgs: args['operator-node-arg'] });
   const { admin } = cluster;
   await ensureNamespace(admin, namespaces.labelled, { 'istio-injection': 'enabled' });
   await ensureNamespace(admin, namespaces.plain);

@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     deployments: { type: 'string', default: '1000' },
     replicas: { type: 'string', default: '2' },
     nodes: { type: 'string', default: '10' },
+    'operator-node-arg': { type: 'string', multiple: true, default: [] },
     'paced-minutes': { type: 'string', default: '3' },
     'skip-paced': { type: 'boolean', default: false },
     'timeout-minutes': { type: 'string', default: '45' },
@@ -117,7 +118,10 @@ const cluster = await startBenchCluster({ nodes });
 let operator: OperatorProcess | undefined;
 const deploymentsSeen = deploymentInformer(cluster.admin);
 try {
-  operator = await OperatorProcess.start(cluster, { args: ['--max-concurrent-restarts=10000'] });
+  operator = await OperatorProcess.start(cluster, {
+    args: ['--max-concurrent-restarts=10000'],
+    nodeArgs: args['operator-node-arg'],
+  });
   deploymentsSeen.start();
   await deploymentsSeen.waitForSync();
 

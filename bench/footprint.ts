@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     replicas: { type: 'string', default: '10' },
     'steady-minutes': { type: 'string', default: '5' },
     nodes: { type: 'string', default: '10' },
+    'operator-node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const namespaceCount = positiveNumber('namespaces', args.namespaces);
@@ -53,7 +54,7 @@ const cluster = await startBenchCluster({ nodes });
 let operator: OperatorProcess | undefined;
 const deploymentsSeen = deploymentInformer(cluster.admin);
 try {
-  operator = await OperatorProcess.start(cluster);
+  operator = await OperatorProcess.start(cluster, { nodeArgs: args['operator-node-arg'] });
   deploymentsSeen.start();
   await deploymentsSeen.waitForSync();
   const started = Date.now();
