@@ -18,7 +18,7 @@ import { certificatePolicy } from '../certs/policy.ts';
 import { CertificateWatcher } from '../certs/watcher.ts';
 import type { InjectionPolicyConfig } from '../inject/decide.ts';
 import { isJsonObject, type JsonObject } from '../inject/types.ts';
-import type { KubeClient } from '../kube/client.ts';
+import { isNotFound, type KubeClient } from '../kube/client.ts';
 import { KubeEventRecorder, type EventRecorder } from '../kube/events.ts';
 import { httpListerWatcher, Informer } from '../kube/informer.ts';
 import { LeaderElector, leaseLock } from '../kube/leader.ts';
@@ -198,6 +198,7 @@ export class OperatorManager {
     this.#nodes?.start();
     this.#certificates.start();
     await this.#server.start();
+    if (this.#reconciler !== undefined) void this.#checkCrdInstalled();
     // Every replica warms the reconciler's caches, so a new leader acts on a full view at once.
     if (this.#reconciler !== undefined)
       void this.#reconciler.start(this.#stop.signal).catch((err: unknown) => {
@@ -295,6 +296,22 @@ export class OperatorManager {
         'cannot read the owner CRD; the MutatingWebhookConfigurations get no owner and survive an uninstall',
       );
       return undefined;
+    }
+  }
+
+  /** Says plainly when the MeshInjection CRD is missing: the reconciler's cache cannot fill without it. */
+  async #checkCrdInstalled(): Promise<void> {
+    const name = 'meshinjections.injection.mesh-injector.dev';
+    try {
+      await this.#client.request({ path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}` });
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.#log.error(
+          { crd: name },
+          'the MeshInjection CRD is not installed (kubectl apply -k config/default, or -f crds/meshinjection.yaml); ' +
+            'the webhook serves, but namespaces are not reconciled until it exists',
+        );
+      }
     }
   }
 
