@@ -239,6 +239,10 @@ export class Injector {
     if (request.mode === 'webhook' && namespaceOf(original) === '' && request.namespace !== '') {
       setNamespace(original, request.namespace);
     }
+    // From here on the pipeline shares parts of this pod (and of the parsed templates) instead of copying them:
+    // every step copies what it changes. Frozen, a step that writes in place fails loudly instead of corrupting
+    // the patch; the result is frozen at the end anyway.
+    deepFreeze(original);
     const annotations = annotationsOf(original);
     checkAnnotations(annotations);
     const dnsPolicy = isJsonObject(original.spec) ? original.spec.dnsPolicy : undefined;
@@ -340,12 +344,11 @@ export class Injector {
     templatePod: JsonObject,
     proxyEnvs: Readonly<Record<string, string>>,
   ): JsonObject {
-    const out = cloneObject(pod);
-    const metadata = isJsonObject(out.metadata) ? out.metadata : (out.metadata = {});
-    const annotations = isJsonObject(metadata.annotations)
-      ? metadata.annotations
-      : (metadata.annotations = {});
-    const labels = isJsonObject(metadata.labels) ? metadata.labels : (metadata.labels = {});
+    const metadata: JsonObject = isJsonObject(pod.metadata) ? { ...pod.metadata } : {};
+    const annotations: JsonObject = isJsonObject(metadata.annotations) ? { ...metadata.annotations } : {};
+    const labels: JsonObject = isJsonObject(metadata.labels) ? { ...metadata.labels } : {};
+    metadata.annotations = annotations;
+    metadata.labels = labels;
     const revision = this.settings.revision === '' ? 'default' : this.settings.revision;
     annotations[Annotation.status] = statusAnnotationFor(templatePod, revision);
     // The label lets `kubectl get pods -l istio.io/rev=...` find what a revision injected. A label the user set
@@ -355,7 +358,7 @@ export class Injector {
     if (network !== undefined && network !== '') labels[Label.network] = network;
     for (const [key, value] of Object.entries(this.settings.config.injectedAnnotations))
       annotations[key] = value;
-    return out;
+    return { ...pod, metadata };
   }
 }
 

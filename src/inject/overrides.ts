@@ -78,12 +78,12 @@ export interface StripOptions {
  * The pod as the templates should see it on re-injection: containers and init containers named in the
  * status annotation removed, the prometheus annotations cleared when they point at the status port
  * (injection set them), and the status annotation gone. A pod without a readable status annotation is
- * returned as it is (copied).
+ * returned as it is (the same object: nothing here modifies a pod in place).
  */
 export function stripPod(pod: JsonObject, options: StripOptions): JsonObject {
-  const result = cloneObject(pod);
   const parsed = readInjectionStatus(pod);
-  if (parsed?.ok !== true) return result;
+  if (parsed?.ok !== true) return pod;
+  const result = cloneObject(pod);
   const status = parsed.status;
   const spec = specOf(result);
   if (spec !== undefined) {
@@ -117,13 +117,13 @@ function sanitizeLabelName(name: string): string {
 
 /**
  * Puts the containers saved in `proxy.istio.io/overrides` back where a pod lacks them by name, so that a
- * stripped pod shows the templates what the user originally wrote. Throws OverridesError when the
- * annotation is malformed.
+ * stripped pod shows the templates what the user originally wrote; a pod without saved containers is returned
+ * as it is. Throws OverridesError when the annotation is malformed.
  */
 export function reinsertOverrides(pod: JsonObject): JsonObject {
   const overrides = readOverrides(pod);
+  if (overrides.containers.length === 0 && overrides.initContainers.length === 0) return pod;
   const result = cloneObject(pod);
-  if (overrides.containers.length === 0 && overrides.initContainers.length === 0) return result;
   if (!isJsonObject(result.spec)) result.spec = {};
   const spec = result.spec;
   for (const field of ['containers', 'initContainers'] as const) {
@@ -183,7 +183,8 @@ export interface ReapplyOptions {
  * so it is skipped, unless the overrides annotation holds the user's version of it. Istio skips those
  * too, so on re-injection the new template overwrites what the user set (one reported case is
  * istio/istio#55691, a lost runAsUser); re-applying the saved version keeps re-injection idempotent.
- * Throws OverridesError when the overrides annotation is malformed.
+ * Returns `finalPod` itself when there is nothing to re-apply, else a new pod. Throws OverridesError when the
+ * overrides annotation is malformed.
  */
 export function reapplyOverwrittenContainers(
   finalPod: JsonObject,
@@ -199,8 +200,7 @@ export function reapplyOverwrittenContainers(
   const previous: Pick<SidecarInjectionStatus, 'containers' | 'initContainers'> =
     parsed?.ok === true ? parsed.status : { containers: [], initContainers: [] };
 
-  let result = cloneObject(finalPod);
-  const applied: Record<'containers' | 'initContainers', JsonObject[]> = {
+  const overlays: Record<'containers' | 'initContainers', JsonObject[]> = {
     containers: [],
     initContainers: [],
   };
@@ -217,15 +217,23 @@ export function reapplyOverwrittenContainers(
       if (users === undefined) continue;
       const overlay = cloneObject(users);
       if (overlay.image === AUTO_IMAGE) delete overlay.image;
-      applied[field].push(overlay);
-      result = strategicMerge(result, { spec: { [field]: [overlay] } });
+      overlays[field].push(overlay);
     }
   }
-
-  if (!alreadyInjected && (applied.containers.length > 0 || applied.initContainers.length > 0)) {
-    ensureAnnotations(result)[Annotation.proxyOverrides] = formatOverrides(applied);
+  const userIds = userProxyIds(originalPod);
+  // The common case, a pod that declares none of the templated containers, changes nothing here.
+  if (overlays.containers.length === 0 && overlays.initContainers.length === 0 && userIds === undefined) {
+    return finalPod;
   }
-  return adjustInitContainerUser(result, originalPod, options);
+
+  let result = cloneObject(finalPod);
+  for (const field of ['containers', 'initContainers'] as const) {
+    for (const overlay of overlays[field]) result = strategicMerge(result, { spec: { [field]: [overlay] } });
+  }
+  if (!alreadyInjected && (overlays.containers.length > 0 || overlays.initContainers.length > 0)) {
+    ensureAnnotations(result)[Annotation.proxyOverrides] = formatOverrides(overlays);
+  }
+  return userIds === undefined ? result : adjustInitContainerUser(result, userIds, options);
 }
 
 /** The overrides annotation text, shaped like Go's json.Marshal of Istio's ParsedContainers. */
@@ -293,6 +301,22 @@ function goContainerShape(container: JsonObject): JsonObject {
   return shaped;
 }
 
+interface UserProxyIds {
+  readonly runAsUser: JsonValue;
+  readonly runAsGroup: JsonValue;
+}
+
+/** The runAsUser / runAsGroup the user set on their own istio-proxy (null for one not set), if any. */
+function userProxyIds(originalPod: JsonObject): UserProxyIds | undefined {
+  const user = findContainerInPod(originalPod, ContainerName.proxy);
+  const userSecurity = user?.securityContext;
+  if (!isJsonObject(userSecurity)) return undefined;
+  const runAsUser = userSecurity.runAsUser ?? null;
+  const runAsGroup = userSecurity.runAsGroup ?? null;
+  if (runAsUser === null && runAsGroup === null) return undefined;
+  return { runAsUser, runAsGroup };
+}
+
 /**
  * Edits `finalPod`, the caller's own copy. When the user's istio-proxy sets runAsUser or runAsGroup: in TPROXY mode the proxy must keep uid 0;
  * otherwise istio-validation runs as the same uid/gid as the proxy; and a non-zero uid replaces the value
@@ -300,16 +324,9 @@ function goContainerShape(container: JsonObject): JsonObject {
  */
 function adjustInitContainerUser(
   finalPod: JsonObject,
-  originalPod: JsonObject,
+  { runAsUser, runAsGroup }: UserProxyIds,
   options: ReapplyOptions,
 ): JsonObject {
-  const user = findContainerInPod(originalPod, ContainerName.proxy);
-  const userSecurity = user?.securityContext;
-  if (!isJsonObject(userSecurity)) return finalPod;
-  const runAsUser = userSecurity.runAsUser ?? null;
-  const runAsGroup = userSecurity.runAsGroup ?? null;
-  if (runAsUser === null && runAsGroup === null) return finalPod;
-
   const inits = containersOf(finalPod, 'initContainers');
   const init = findContainer(inits, ContainerName.init) ?? findContainer(inits, ContainerName.validation);
   if (init === undefined) return finalPod;

@@ -15,7 +15,6 @@
 // and Kubernetes then writes the bare mantissa (`1000E` becomes `1`), where we write `1e21`; an exponent
 // outside the int32 range is an error here, where Go silently wraps it.
 import { type JsonObject, type JsonValue, isJsonObject } from './types.ts';
-import { cloneObject } from './merge/json.ts';
 
 export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
@@ -263,49 +262,114 @@ export function canonicalQuantity(value: string | number): string {
 const containerFields = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 
 /**
- * A copy of the pod with every quantity in its spec written the way the API server would write it
- * (container and pod resources, overhead, emptyDir sizeLimit, ephemeral volume claim requests).
- * Throws QuantityError with the field path for a value that is not a quantity.
+ * The pod with every quantity in its spec written the way the API server would write it (container and pod
+ * resources, overhead, emptyDir sizeLimit, ephemeral volume claim requests). The input is never modified: what
+ * changes is copied along its path, the rest is shared, and a pod whose quantities are all canonical already is
+ * returned as it is. Throws QuantityError with the field path for a value that is not a quantity.
  */
 export function canonicalizePodQuantities(pod: JsonObject): JsonObject {
-  const result = cloneObject(pod);
-  const spec = result.spec;
-  if (!isJsonObject(spec)) return result;
-  const resourceLists = (owner: JsonValue | undefined, path: string): void => {
-    if (!isJsonObject(owner)) return;
-    for (const list of ['limits', 'requests'] as const) canonicalizeMap(owner[list], `${path}.${list}`);
+  const spec = pod.spec;
+  if (!isJsonObject(spec)) return pod;
+  let changed: JsonObject | undefined;
+  const set = (key: string, value: JsonValue | undefined): void => {
+    if (value !== undefined) (changed ??= { ...spec })[key] = value;
   };
   for (const field of containerFields) {
     const containers = spec[field];
     if (!Array.isArray(containers)) continue;
-    containers.forEach((container, index) => {
-      if (isJsonObject(container)) resourceLists(container.resources, `spec.${field}[${index}].resources`);
-    });
+    set(
+      field,
+      mapChanged(containers, (container, index) =>
+        isJsonObject(container)
+          ? withChanged(container, 'resources', (resources) =>
+              canonicalResources(resources, `spec.${field}[${index}].resources`),
+            )
+          : undefined,
+      ),
+    );
   }
-  resourceLists(spec.resources, 'spec.resources');
-  canonicalizeMap(spec.overhead, 'spec.overhead');
-  if (Array.isArray(spec.volumes)) {
-    spec.volumes.forEach((volume, index) => {
-      if (!isJsonObject(volume)) return;
-      const path = `spec.volumes[${index}]`;
-      const emptyDir = volume.emptyDir;
-      if (isJsonObject(emptyDir) && emptyDir.sizeLimit !== undefined) {
-        emptyDir.sizeLimit = canonicalAt(emptyDir.sizeLimit, `${path}.emptyDir.sizeLimit`);
-      }
-      const ephemeral = volume.ephemeral;
-      const claim = isJsonObject(ephemeral) ? ephemeral.volumeClaimTemplate : undefined;
-      const claimSpec = isJsonObject(claim) ? claim.spec : undefined;
-      if (isJsonObject(claimSpec)) {
-        resourceLists(claimSpec.resources, `${path}.ephemeral.volumeClaimTemplate.spec.resources`);
-      }
-    });
-  }
-  return result;
+  set('resources', canonicalResources(spec.resources, 'spec.resources'));
+  set('overhead', canonicalMap(spec.overhead, 'spec.overhead'));
+  const volumes = spec.volumes;
+  if (Array.isArray(volumes)) set('volumes', mapChanged(volumes, canonicalVolume));
+  return changed === undefined ? pod : { ...pod, spec: changed };
 }
 
-function canonicalizeMap(map: JsonValue | undefined, path: string): void {
-  if (!isJsonObject(map)) return;
-  for (const [name, value] of Object.entries(map)) map[name] = canonicalAt(value, `${path}.${name}`);
+function canonicalVolume(volume: JsonValue, index: number): JsonValue | undefined {
+  if (!isJsonObject(volume)) return undefined;
+  const path = `spec.volumes[${index}]`;
+  const withSize = withChanged(volume, 'emptyDir', (emptyDir) =>
+    isJsonObject(emptyDir) && emptyDir.sizeLimit !== undefined
+      ? changedValue(emptyDir, 'sizeLimit', canonicalAt(emptyDir.sizeLimit, `${path}.emptyDir.sizeLimit`))
+      : undefined,
+  );
+  const current = withSize ?? volume;
+  const withClaim = withChanged(current, 'ephemeral', (ephemeral) =>
+    isJsonObject(ephemeral)
+      ? withChanged(ephemeral, 'volumeClaimTemplate', (claim) =>
+          isJsonObject(claim)
+            ? withChanged(claim, 'spec', (claimSpec) =>
+                isJsonObject(claimSpec)
+                  ? withChanged(claimSpec, 'resources', (resources) =>
+                      canonicalResources(resources, `${path}.ephemeral.volumeClaimTemplate.spec.resources`),
+                    )
+                  : undefined,
+              )
+            : undefined,
+        )
+      : undefined,
+  );
+  return withClaim ?? withSize;
+}
+
+/** `limits` and `requests` of a ResourceRequirements; undefined when nothing changes. */
+function canonicalResources(owner: JsonValue | undefined, path: string): JsonObject | undefined {
+  if (!isJsonObject(owner)) return undefined;
+  let out: JsonObject | undefined;
+  for (const list of ['limits', 'requests'] as const) {
+    const canonical = canonicalMap(owner[list], `${path}.${list}`);
+    if (canonical !== undefined) (out ??= { ...owner })[list] = canonical;
+  }
+  return out;
+}
+
+/** A resource list with canonical quantities; undefined when every one already is. */
+function canonicalMap(map: JsonValue | undefined, path: string): JsonObject | undefined {
+  if (!isJsonObject(map)) return undefined;
+  let out: JsonObject | undefined;
+  for (const [name, value] of Object.entries(map)) {
+    const canonical = canonicalAt(value, `${path}.${name}`);
+    if (canonical !== value) (out ??= { ...map })[name] = canonical;
+  }
+  return out;
+}
+
+/** A copy of `object` with `key` set to `value`, or undefined when it already holds that value. */
+function changedValue(object: JsonObject, key: string, value: JsonValue): JsonObject | undefined {
+  return object[key] === value ? undefined : { ...object, [key]: value };
+}
+
+/** A copy of `object` with `key` replaced by `update(object[key])`, or undefined when that changes nothing. */
+function withChanged(
+  object: JsonObject,
+  key: string,
+  update: (value: JsonValue | undefined) => JsonValue | undefined,
+): JsonObject | undefined {
+  const value = update(object[key]);
+  return value === undefined ? undefined : { ...object, [key]: value };
+}
+
+/** A copy of `list` with the items `update` changes, or undefined when it changes none. */
+function mapChanged(
+  list: readonly JsonValue[],
+  update: (item: JsonValue, index: number) => JsonValue | undefined,
+): JsonValue[] | undefined {
+  let out: JsonValue[] | undefined;
+  list.forEach((item, index) => {
+    const next = update(item, index);
+    if (next !== undefined) (out ??= [...list])[index] = next;
+  });
+  return out;
 }
 
 function canonicalAt(value: JsonValue, path: string): JsonValue {

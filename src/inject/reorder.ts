@@ -9,7 +9,6 @@
 // - otherwise istio-validation first (it must block every user container), and istio-init then
 //   enable-core-dump last, so user init containers still have a network before iptables captures it.
 import { ContainerName, Annotation } from './annotations.ts';
-import { cloneObject } from './merge/json.ts';
 import { annotation, containerName, specOf } from './merge/pod.ts';
 import type { JsonObject, JsonValue } from './types.ts';
 
@@ -20,11 +19,15 @@ export interface ReorderOptions {
   readonly initContainersBeforeProxy?: string;
 }
 
-/** Returns a copy of the pod with its containers and init containers in injection order. */
+/**
+ * Returns a pod with its containers and init containers in injection order: a new pod, new spec and new lists,
+ * sharing the containers and every other field with the input (which is never modified).
+ */
 export function reorderPod(pod: JsonObject, options: ReorderOptions): JsonObject {
-  const result = cloneObject(pod);
-  const spec = specOf(result);
-  if (spec === undefined) return result;
+  const podSpec = specOf(pod);
+  if (podSpec === undefined) return { ...pod };
+  const spec = { ...podSpec };
+  const result = { ...pod, spec };
 
   if (Array.isArray(spec.containers)) {
     spec.containers = move(
@@ -71,7 +74,7 @@ function nameOf(item: JsonValue): string | undefined {
 
 /**
  * Istio's modifyContainers: every container with that name leaves its place, and one (the last) is put
- * at the front or the back. Without such a container the list is unchanged.
+ * at the front or the back. Without such a container the list is returned as it is.
  */
 function move(list: JsonValue[], name: string, to: 'first' | 'last'): JsonValue[] {
   const others = list.filter((item) => nameOf(item) !== name);
