@@ -383,13 +383,18 @@ class Parser {
           if (next !== 0x5d) this.fail('after array element');
           value = top.items;
         } else {
-          // A plain assignment to `__proto__` would change the prototype instead of adding a key.
-          Object.defineProperty(top.object, top.key, {
-            value,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
+          // A plain assignment to `__proto__` would change the prototype instead of adding a key. Only that key
+          // is defined as a property: defining every key would turn each object into a slow dictionary.
+          if (top.key === '__proto__') {
+            Object.defineProperty(top.object, top.key, {
+              value,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          } else {
+            top.object[top.key] = value;
+          }
           if (next === 0x2c) {
             this.pos++;
             this.skipSpace();

@@ -149,8 +149,10 @@ function isUnicodeDigit(cp: number): boolean {
 
 /** go-yaml v2's "natural" key order: runs of digits compare by value, non-letters sort before letters. */
 export function yamlKeyLess(a: string, b: string): boolean {
-  const ar = codePoints(a);
-  const br = codePoints(b);
+  return codePointsLess(codePoints(a), codePoints(b));
+}
+
+function codePointsLess(ar: readonly number[], br: readonly number[]): boolean {
   for (let i = 0; i < ar.length && i < br.length; i++) {
     if (ar[i] === br[i]) continue;
     const al = isLetter(ar[i]!);
@@ -182,8 +184,14 @@ export function yamlKeyLess(a: string, b: string): boolean {
 }
 
 function sortYamlKeys(keys: string[]): string[] {
-  // Go's sort.Sort is not stable, but the order is total for distinct keys, so any sort agrees with it.
-  return keys.sort((a, b) => (yamlKeyLess(a, b) ? -1 : yamlKeyLess(b, a) ? 1 : 0));
+  if (keys.length < 2) return keys;
+  // Go's sort.Sort is not stable, but the order is total for distinct keys, so any sort agrees with it. Each
+  // key is split into code points once, not at every comparison.
+  const decorated = keys.map((key) => ({ key, points: codePoints(key) }));
+  decorated.sort((a, b) =>
+    codePointsLess(a.points, b.points) ? -1 : codePointsLess(b.points, a.points) ? 1 : 0,
+  );
+  return decorated.map((entry) => entry.key);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -288,6 +296,19 @@ function analyze(chars: readonly number[]): Analysis {
   }
   if (lineBreaks || blockIndicators) blockPlainAllowed = false;
   return { multiline: lineBreaks, blockPlainAllowed, singleQuotedAllowed, blockAllowed };
+}
+
+/**
+ * Text that needs no analysis: letters, digits and `._/-`, starting with a letter or digit. It has no indicator,
+ * space, line break or character to escape, so go-yaml writes it as it is, plain or between double quotes (most
+ * keys and values are like this, and the general path looks at every character of them several times).
+ */
+function isSimpleText(s: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(s);
+}
+
+function isSimpleKey(chars: readonly number[]): boolean {
+  return !analyze(chars).multiline && utf8Length(chars) <= 128;
 }
 
 function codePoints(s: string): number[] {
@@ -401,8 +422,7 @@ class Emitter {
     this.increaseIndent(false, false);
     for (const key of keys) {
       this.writeIndent();
-      const keyChars = codePoints(key);
-      const simple = !analyze(keyChars).multiline && utf8Length(keyChars) <= 128;
+      const simple = isSimpleText(key) ? key.length <= 128 : isSimpleKey(codePoints(key));
       const value = { root: false, sequence: false, mapping: true, simpleKey: false };
       if (simple) {
         this.emitNode(key, { ...value, simpleKey: true });
@@ -419,6 +439,20 @@ class Emitter {
   }
 
   private emitScalar(scalar: Scalar, context: Context): void {
+    if ((scalar.style === STYLE_PLAIN || scalar.style === STYLE_DOUBLE) && isSimpleText(scalar.text)) {
+      this.increaseIndent(true, false);
+      if (scalar.style === STYLE_PLAIN) {
+        if (!this.whitespace) this.put(' ');
+        this.out += scalar.text;
+        this.column += scalar.text.length;
+      } else {
+        this.writeIndicator('"' + scalar.text + '"', true, false, false);
+      }
+      this.whitespace = false;
+      this.indention = false;
+      this.popIndent();
+      return;
+    }
     const chars = codePoints(scalar.text);
     const analysis = analyze(chars);
     let style = scalar.style;

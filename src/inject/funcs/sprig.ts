@@ -14,8 +14,9 @@
 // process environment (Istio's own `env` override does the same, see istio.ts).
 import { createHash } from 'node:crypto';
 
-import { goSprint, goSprintf } from '../../template/fmt.ts';
+import { goSprint } from '../../template/fmt.ts';
 import { withSignature, type FuncMap, type TemplateFunction } from '../../template/funcs.ts';
+import { quote } from '../../template/strconv.ts';
 import {
   GoComplex,
   GoNamed,
@@ -847,10 +848,12 @@ export function createSprigFuncMap(env: ReadonlyMap<string, string>): FuncMap {
     contains: sig([S, S], (substr: string, s: string) => s.includes(substr)),
     hasPrefix: sig([S, S], (prefix: string, s: string) => s.startsWith(prefix)),
     hasSuffix: sig([S, S], (suffix: string, s: string) => s.endsWith(suffix)),
+    // fmt's %q of a string is strconv.Quote; calling it directly skips the printf machinery (templates quote
+    // most values they print).
     quote: variadic([], A, (...values: unknown[]) =>
       values
         .filter((v) => v !== null && v !== undefined)
-        .map((v) => goSprintf('%q', strval(v)))
+        .map((v) => quote(strval(v)))
         .join(' '),
     ),
     squote: variadic([], A, (...values: unknown[]) =>
