@@ -167,10 +167,16 @@ function lruSet<V>(cache: Map<string, V>, key: string, value: V, limit: number):
   }
 }
 
+/** Freezes a JSON tree; a frozen object's subtree is taken to be frozen already (shared parts are). */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+    // Indexes and keys instead of Object.values: no array to allocate for each of the hundreds of objects.
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) deepFreeze(value[i] as unknown);
+    } else {
+      for (const key in value) deepFreeze(value[key]);
+    }
   }
   return value;
 }

@@ -53,17 +53,27 @@ export interface ScrapeConfiguration {
   readonly targets?: readonly ScrapeTarget[];
 }
 
-// Sorted so that when a pod carries two spellings of one key, the same one wins every time.
-function entriesBySanitizedKey(annotations: Readonly<Record<string, string>>, key: string): string[] {
-  return Object.keys(annotations)
-    .sort()
-    .filter((k) => sanitizeLabelName(k) === key)
-    .map((k) => annotations[k] ?? '');
+/**
+ * The annotation values under each Prometheus label name, in the sorted order of their keys, so that when a pod
+ * carries two spellings of one key the same one wins every time. Built once per pod: each step below asks for
+ * several names.
+ */
+type ValuesByLabelName = ReadonlyMap<string, readonly string[]>;
+
+function valuesByLabelName(annotations: Readonly<Record<string, string>>): ValuesByLabelName {
+  const byName = new Map<string, string[]>();
+  for (const key of Object.keys(annotations).sort()) {
+    const name = sanitizeLabelName(key);
+    const values = byName.get(name);
+    if (values === undefined) byName.set(name, [annotations[key] ?? '']);
+    else values.push(annotations[key] ?? '');
+  }
+  return byName;
 }
 
 /** `false` only when a scrape annotation says so (as a Go boolean); absent means scrape. */
-function scrapeWanted(annotations: Readonly<Record<string, string>>): boolean {
-  for (const value of entriesBySanitizedKey(annotations, scrapeKey)) {
+function scrapeWanted(byName: ValuesByLabelName): boolean {
+  for (const value of byName.get(scrapeKey) ?? []) {
     const parsed = parseGoBool(value);
     if (parsed !== undefined) return parsed;
   }
@@ -100,8 +110,12 @@ export function parseScrapeTargets(raw: string): ScrapeTarget[] {
 
 /** The scrape configuration the pod's annotations describe (empty strings for what they leave out). */
 export function scrapeConfiguration(annotations: Readonly<Record<string, string>>): ScrapeConfiguration {
-  const last = (key: string): string => entriesBySanitizedKey(annotations, key).at(-1) ?? '';
-  const rawTargets = entriesBySanitizedKey(annotations, targetsKey).at(-1);
+  return configurationOf(valuesByLabelName(annotations));
+}
+
+function configurationOf(byName: ValuesByLabelName): ScrapeConfiguration {
+  const last = (key: string): string => byName.get(key)?.at(-1) ?? '';
+  const rawTargets = byName.get(targetsKey)?.at(-1);
   const targets = rawTargets === undefined ? [] : parseScrapeTargets(rawTargets);
   const base = { scrape: last(scrapeKey), path: last(pathKey), port: last(portKey) };
   return targets.length > 0 ? { ...base, targets } : base;
@@ -153,13 +167,13 @@ export function applyPrometheusMerge(
   meshEnablePrometheusMerge?: boolean,
 ): JsonObject {
   const annotations = annotationsOf(pod);
-  if (!scrapeWanted(annotations) || !prometheusMergeEnabled(annotations, meshEnablePrometheusMerge))
-    return pod;
+  const byName = valuesByLabelName(annotations);
+  if (!scrapeWanted(byName) || !prometheusMergeEnabled(annotations, meshEnablePrometheusMerge)) return pod;
   const target = String(statusPort);
-  const currentPort = entriesBySanitizedKey(annotations, portKey)[0];
+  const currentPort = byName.get(portKey)?.[0];
   if (currentPort === target) return pod;
 
-  const config = scrapeConfiguration(annotations);
+  const config = configurationOf(byName);
   checkPorts(config, statusPort);
   let out = pod;
   if (!isEmpty(config)) {

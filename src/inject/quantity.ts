@@ -255,7 +255,23 @@ export function canonicalQuantity(value: string | number): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new QuantityError(String(value), 'not a finite number');
   }
-  return quantityToString(parseQuantity(String(value)));
+  const text = String(value);
+  return isCanonical(text) ? text : quantityToString(parseQuantity(text));
+}
+
+// Most quantities in pods are already canonical (`100m`, `2`, `512Mi`); these two shapes are, by the rules in
+// keptAsWritten and formatBinary, and are recognised without the exact (bigint) arithmetic.
+const plainDecimal = /^[1-9][0-9]{0,14}[numkMGTPE]?$/;
+const smallBinary = /^([1-9][0-9]{0,3})[KMGTP]i$/;
+
+/**
+ * A whole decimal number without leading zeros or three trailing zeros, with a decimal suffix: kept as written.
+ * A whole number below 1024 with a binary suffix up to Pi: canonical (no larger suffix divides it, no cap).
+ */
+function isCanonical(text: string): boolean {
+  if (plainDecimal.test(text)) return !/000[numkMGTPE]?$/.test(text);
+  const binary = smallBinary.exec(text);
+  return binary !== null && Number(binary[1]) < 1024;
 }
 
 // Where a Pod holds quantities: maps of them (resource lists) and single values.

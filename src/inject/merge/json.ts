@@ -15,7 +15,24 @@ export function cloneObject(value: JsonObject): JsonObject {
 }
 
 /** Why a parsed value is not plain JSON, or undefined when it is. The path names the first offender. */
-export function findNonJson(value: unknown, path = ''): string | undefined {
+export function findNonJson(value: unknown): string | undefined {
+  // Rendered templates are nearly always plain JSON: check that first, and build paths only to explain.
+  return isPlainJson(value) ? undefined : explainNonJson(value, '');
+}
+
+function isPlainJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isPlainJson(item)) return false;
+    return true;
+  }
+  if (!isJsonObject(value) || !isPlainPrototype(Object.getPrototypeOf(value))) return false;
+  for (const key of Object.keys(value)) if (!isPlainJson(value[key])) return false;
+  return true;
+}
+
+function explainNonJson(value: unknown, path: string): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') {
     return Number.isFinite(value)
@@ -24,14 +41,14 @@ export function findNonJson(value: unknown, path = ''): string | undefined {
   }
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const problem = findNonJson(item, `${path}[${index}]`);
+      const problem = explainNonJson(item, `${path}[${index}]`);
       if (problem !== undefined) return problem;
     }
     return undefined;
   }
   if (isJsonObject(value) && isPlainPrototype(Object.getPrototypeOf(value))) {
     for (const [key, item] of Object.entries(value)) {
-      const problem = findNonJson(item, path === '' ? key : `${path}.${key}`);
+      const problem = explainNonJson(item, path === '' ? key : `${path}.${key}`);
       if (problem !== undefined) return problem;
     }
     return undefined;
