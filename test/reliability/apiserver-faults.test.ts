@@ -70,7 +70,7 @@ describe('kube-apiserver and etcd faults in the middle of a rollout', { timeout:
 
   after(async () => {
     await Promise.all(samplers.map((s) => s.stop()));
-    await operator.kill('SIGTERM');
+    await operator.stop();
     client.close();
     await cp.stop();
   });

@@ -227,7 +227,7 @@ describe(
     });
 
     after(async () => {
-      await operator.kill('SIGTERM');
+      await operator.stop();
       client.close();
       await cp.stop();
     });

@@ -93,7 +93,7 @@ describe('leader failover in the middle of a rollout', { timeout: 10 * 60_000 },
 
   after(async () => {
     await sampler?.stop();
-    await Promise.all([a.kill('SIGTERM'), b.kill('SIGTERM')]);
+    await Promise.all([a.stop(), b.stop()]);
     client.close();
     await cp.stop();
   });

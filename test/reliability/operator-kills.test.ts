@@ -87,7 +87,7 @@ describe(
 
     after(async () => {
       await sampler?.stop();
-      await operator.kill('SIGTERM');
+      await operator.stop();
       client.close();
       await cp.stop();
     });

@@ -257,6 +257,21 @@ export class OperatorProcess {
     return exited;
   }
 
+  /** SIGTERM, then SIGKILL if the process has not exited within `graceMs` (a cleanup must never hang). */
+  async stop(graceMs = 10_000): Promise<ExitInfo> {
+    const child = this.#child;
+    if (child === undefined) return this.#exited;
+    const exited = this.#exited;
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** SIGSTOP: the process keeps its sockets and answers nothing. */
   pause(): void {
     this.#child?.kill('SIGSTOP');

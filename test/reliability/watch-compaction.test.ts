@@ -70,7 +70,7 @@ describe('watch history compacted while the operator was disconnected', { timeou
   });
 
   after(async () => {
-    await operator.kill('SIGTERM');
+    await operator.stop();
     await proxy.close();
     client.close();
     await cp.stop();
