@@ -36,6 +36,7 @@ import {
 } from './funcs.ts';
 import { quote } from './strconv.ts';
 import {
+  GoComplex,
   GoNamed,
   Kind,
   goTypeInfo,
@@ -585,20 +586,29 @@ class State {
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
     const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
-    const kind = kindOf(receiver);
-    if (kind === Kind.Map && !(receiver instanceof GoNamed)) {
+    // The receiver's kind, decided from one read of its type mark (this runs for every field of every chain):
+    // a marked map or an unmarked object other than a named or complex value is a map; a struct is marked so.
+    const info = typeof receiver === 'object' && !Array.isArray(receiver) ? goTypeInfo(receiver) : undefined;
+    const isMap =
+      info === undefined
+        ? typeof receiver === 'object' &&
+          !Array.isArray(receiver) &&
+          !(receiver instanceof GoNamed) &&
+          !(receiver instanceof GoComplex)
+        : info.kind === 'map';
+    if (isMap) {
       // Maps have no methods: the name is a key.
       const map = receiver;
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       const result = mapGet(map, fieldName);
-      this.lastIface = goTypeInfo(map) === undefined;
+      this.lastIface = info === undefined;
       if (result !== undefined) return result;
       if (this.missingKey === MissingKeyMode.Zero) return mapZero(map);
       if (this.missingKey === MissingKeyMode.Error)
         this.errorf(`map has no entry for key ${quote(fieldName)}`);
       return undefined;
     }
-    if ((kind === Kind.Struct || kind === Kind.Pointer) && goTypeInfo(receiver)?.kind === 'struct') {
+    if (info?.kind === 'struct') {
       // One lookup serves both methods and fields, so a getter runs once.
       const member = structMember(receiver, fieldName);
       if (typeof member === 'function') {
@@ -630,7 +640,7 @@ class State {
       if (method !== undefined) {
         return this.evalCall(dot, method, signatureOf(method), false, node, fieldName, args, final, receiver);
       }
-      if (kind === Kind.Pointer)
+      if (kindOf(receiver) === Kind.Pointer)
         this.errorf(`nil pointer evaluating ${staticTypeName(receiver, receiverIface)}.${fieldName}`);
     }
     this.errorf(`can't evaluate field ${fieldName} in type ${staticTypeName(receiver, receiverIface)}`);

@@ -9,12 +9,14 @@
 // folds long plain or quoted strings at column 80. The emitter below follows go-yaml's emitter step by step
 // (same column, whitespace and indentation bookkeeping) for the node kinds JSON can produce.
 import { formatFloat, parseFloat64, parseInt64, parseUint } from '../../template/strconv.ts';
-import { goJsonDecode, goJsonMarshal, JsonNumberText } from './gojson.ts';
+import { goJsonDecode, goJsonFloat, goJsonMarshal, JsonNumberText } from './gojson.ts';
+import { goTypeInfo } from '../../template/values.ts';
 
 /** sigs.k8s.io/yaml.Marshal of a template value; throws GoJsonError when the value has no JSON form. */
 export function goYamlMarshal(value: unknown): string {
-  const json = goJsonMarshal(value);
-  const tree = goJsonDecode(json, { rawNumbers: true }).value;
+  // Plain JSON data (the values and pod fields templates usually print) comes back from the JSON round trip as
+  // it went in, but for numbers, which the emitter then reads from their JSON text; so it skips the trip.
+  const tree = isPlainData(value, 0) ? value : goJsonDecode(goJsonMarshal(value), { rawNumbers: true }).value;
   const emitter = new Emitter();
   emitter.emitNode(tree, { root: true, sequence: false, mapping: false, simpleKey: false });
   // Document end: the final line break.
@@ -36,9 +38,43 @@ interface Scalar {
   readonly style: ScalarStyle;
 }
 
+/**
+ * Whether json.Marshal then Unmarshal gives the value back: plain objects and arrays (no Go type marks, no
+ * undefined, no `__proto__` key), strings without surrogates (a lone one would come back as U+FFFD), finite
+ * numbers, booleans and null. Deep or cyclic data takes the round trip, which reports cycles as Go does.
+ */
+function isPlainData(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !/[\ud800-\udfff]/.test(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth > 64) return false;
+      if (Array.isArray(value)) {
+        for (const item of value) if (!isPlainData(item, depth + 1)) return false;
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if ((proto !== Object.prototype && proto !== null) || goTypeInfo(value) !== undefined) return false;
+      for (const key of Object.keys(value)) {
+        if (key === '__proto__' || !isPlainData((value as Record<string, unknown>)[key], depth + 1))
+          return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 function scalarOf(node: unknown): Scalar | undefined {
   if (node === null) return { text: 'null', style: STYLE_PLAIN };
   if (typeof node === 'boolean') return { text: node ? 'true' : 'false', style: STYLE_PLAIN };
+  if (typeof node === 'number') return { text: numberText(goJsonFloat(node)), style: STYLE_PLAIN };
   if (node instanceof JsonNumberText) return { text: numberText(node.text), style: STYLE_PLAIN };
   if (typeof node === 'string') return stringScalar(node);
   return undefined;

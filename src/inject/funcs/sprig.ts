@@ -850,12 +850,14 @@ export function createSprigFuncMap(env: ReadonlyMap<string, string>): FuncMap {
     hasSuffix: sig([S, S], (suffix: string, s: string) => s.endsWith(suffix)),
     // fmt's %q of a string is strconv.Quote; calling it directly skips the printf machinery (templates quote
     // most values they print).
-    quote: variadic([], A, (...values: unknown[]) =>
-      values
+    quote: variadic([], A, (...values: unknown[]) => {
+      if (values.length === 1)
+        return values[0] === null || values[0] === undefined ? '' : quote(strval(values[0]));
+      return values
         .filter((v) => v !== null && v !== undefined)
         .map((v) => quote(strval(v)))
-        .join(' '),
-    ),
+        .join(' ');
+    }),
     squote: variadic([], A, (...values: unknown[]) =>
       values
         .filter((v) => v !== null && v !== undefined)
