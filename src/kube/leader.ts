@@ -370,9 +370,24 @@ export class LeaderElector {
       renewTime: now,
       leaseTransitions: observed.record.leaseTransitions,
     };
+    const signal = AbortSignal.timeout(5000);
     try {
-      this.#observe(await this.#lock.update(released, observed, AbortSignal.timeout(5000)), now);
+      this.#observe(await this.#lock.update(released, observed, signal), now);
       this.#log.info('released the lease');
+      return;
+    } catch (err) {
+      // A renewal the server saved but whose reply shutdown cut off leaves our copy one version behind: read the
+      // Lease again and release it if it is still ours.
+      if (!isConflict(err)) {
+        this.#log.warn({ err }, 'could not release the lease; others take over when it expires');
+        return;
+      }
+    }
+    try {
+      const current = await this.#lock.get(signal);
+      if (current?.record.holderIdentity !== this.identity) return;
+      this.#observe(await this.#lock.update(released, current, signal), now);
+      this.#log.info('released the lease (after re-reading it)');
     } catch (err) {
       this.#log.warn({ err }, 'could not release the lease; others take over when it expires');
     }

@@ -256,3 +256,14 @@ describe('parseGoBool', () => {
     });
   }
 });
+
+describe('validateAnnotations and prototype names', () => {
+  it("ignores annotations named like Object.prototype's members", () => {
+    // Parsed JSON, as annotations arrive: `__proto__` is then an own key, not the prototype.
+    const annotations = JSON.parse(
+      '{"constructor":"ca","toString":"x","__proto__":"y","isPrototypeOf":"z","hasOwnProperty":"w"}',
+    ) as Record<string, string>;
+    assert.equal(Object.keys(annotations).length, 5);
+    assert.deepEqual(validateAnnotations(annotations), []);
+  });
+});

@@ -377,6 +377,20 @@ describe('LeaderElector', () => {
     await running;
   });
 
+  it('releases the lease even when its copy is one renewal behind the server (the reply was cut off)', async () => {
+    const clock = new ManualClock(0);
+    const store = new LeaseStore();
+    const a = replica('a', store, clock);
+    await settle();
+    assert.equal(store.state?.record.holderIdentity, 'a');
+    // A renewal the server saved but whose reply never arrived: same holder, newer resourceVersion.
+    const state = store.state;
+    store.write({ ...state.record, renewTime: clock.now() }, state.resourceVersion);
+    a.stop.abort();
+    await a.running;
+    assert.equal(store.state.record.holderIdentity, '', 'released after re-reading the Lease');
+  });
+
   it('without releaseOnCancel the lease is left to expire', async () => {
     const clock = new ManualClock(0);
     const store = new LeaseStore();
