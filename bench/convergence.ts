@@ -15,12 +15,14 @@
 // from the API server's audit log (its own user), per workload; its own write counters are given beside them.
 //
 //   ./node_modules/.bin/node bench/convergence.ts [--deployments 1000] [--replicas 2] [--nodes 10]
-//                                                [--paced-minutes 3] [--skip-paced]
+//                                                [--paced-minutes 3] [--skip-paced] [--operator-first]
 //
 // Writes bench/results/convergence.json and prints a one-line summary.
 import { parseArgs } from 'node:util';
 import { isJsonObject, type JsonObject } from '../src/inject/types.ts';
 import {
+  adminUser,
+  auditedRequests,
   countRequests,
   deploymentInformer,
   deploymentManifest,
@@ -28,6 +30,7 @@ import {
   forEachLimited,
   OperatorProcess,
   operatorRequests,
+  operatorUser,
   podState,
   startBenchCluster,
   sumSeries,
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
     'operator-node-arg': { type: 'string', multiple: true, default: [] },
     'paced-minutes': { type: 'string', default: '3' },
     'skip-paced': { type: 'boolean', default: false },
+    'operator-first': { type: 'boolean', default: false },
     'timeout-minutes': { type: 'string', default: '45' },
   },
 });
@@ -182,7 +186,7 @@ try {
     return { doneAt, firstRestartSeen, remove };
   };
 
-  const phaseMetrics = async () => {
+  const operatorCounters = async () => {
     const m = await operator!.metrics();
     return {
       restarts: sumSeries(m, 'mesh_injector_restarts_total', 'result="triggered"'),
@@ -191,58 +195,128 @@ try {
     };
   };
 
+  /** When the restarts went out: the first and last Deployment patch in the namespace, by the audit log. */
+  const restartSpan = (namespace: string, user: string, start: number) => {
+    const patches = auditedRequests(cluster.auditLogPath, user, start, Date.now()).filter(
+      (e) => e.namespace === namespace && e.verb === 'patch' && e.resource === 'deployments',
+    );
+    const times = patches.map((e) => e.at);
+    return {
+      deploymentPatches: patches.length,
+      firstPatchSeconds: Number(((Math.min(...times) - start) / 1000).toFixed(2)),
+      lastPatchSeconds: Number(((Math.max(...times) - start) / 1000).toFixed(2)),
+    };
+  };
+
+  /**
+   * One timed phase: `act` labels the namespace and starts the restarts; the phase ends when every Deployment
+   * has been restarted (by `restarted`) and rolled out, and `done` (if given) agrees. What the operator did
+   * meanwhile (CPU, requests by the audit log, its own counters) is measured over the same window.
+   */
+  const timedPhase = async (
+    namespace: string,
+    restartedBy: string,
+    restarted: (d: DeploymentState) => string | undefined,
+    act: () => Promise<void>,
+    done: () => Promise<boolean> = () => Promise.resolve(true),
+  ) => {
+    const watch = watchRollouts(namespace, (d) => restarted(d) !== undefined);
+    const before = await operatorCounters();
+    const start = Date.now();
+    await act();
+    const actSeconds = secondsSince(start);
+    let doneAt = 0;
+    await waitFor(
+      `every Deployment of ${namespace} restarted and rolled out`,
+      phaseTimeoutMs,
+      async () => {
+        if (doneAt === 0 && watch.doneAt.size === deployments && (await done())) doneAt = Date.now();
+        return doneAt !== 0;
+      },
+      250,
+    );
+    watch.remove();
+    const rolledOutSeconds = (Math.max(...watch.doneAt.values()) - start) / 1000;
+    // Status writes trail the last rollout; give them a moment, then count.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const after = await operatorCounters();
+    const audited = operatorRequests(cluster.auditLogPath, start, Date.now());
+    const writes = audited.filter((e) => WRITE_VERBS.has(e.verb));
+    const writesByNamespace: Record<string, number> = {};
+    for (const w of writes) {
+      const key = w.namespace === '' ? '(cluster)' : w.namespace;
+      writesByNamespace[key] = (writesByNamespace[key] ?? 0) + 1;
+    }
+    return {
+      namespace,
+      secondsToRolledOut: Number(rolledOutSeconds.toFixed(1)),
+      secondsToDone: Number(((doneAt - start) / 1000).toFixed(1)),
+      secondsToLabelAndStart: actSeconds,
+      restarts: restartSpan(namespace, restartedBy, start),
+      podsAfterwards: await podCheck(cluster, namespace),
+      operatorCpuSeconds: Number((after.cpu - before.cpu).toFixed(1)),
+      operatorRestartsTriggered: after.restarts - before.restarts,
+      operatorOwnWriteCounter: after.writes - before.writes,
+      auditedRequests: audited.length,
+      auditedWrites: writes.length,
+      requestsPerWorkload: Number((audited.length / deployments).toFixed(2)),
+      writesPerWorkload: Number((writes.length / deployments).toFixed(2)),
+      requestsByVerbAndResource: countRequests(audited),
+      writesByNamespace,
+      throttledRequests: audited.filter((e) => e.code === 429).length,
+    };
+  };
+
   // ---- baseline: label, then kubectl rollout restart on everything at once
-  log('baseline: label + kubectl rollout restart deployment (all at once)');
-  const baselineWatch = watchRollouts(namespaces.baseline, (d) => d.kubectlRestartedAt !== undefined);
-  const baselineStart = Date.now();
-  await label(cluster, namespaces.baseline);
-  cluster.kubectl('rollout', 'restart', 'deployment', '-n', namespaces.baseline);
-  const kubectlSeconds = secondsSince(baselineStart);
-  await waitFor(
-    'the baseline rollouts',
-    phaseTimeoutMs,
-    () => baselineWatch.doneAt.size === deployments,
-    500,
-  );
-  const baselineSeconds = (Math.max(...baselineWatch.doneAt.values()) - baselineStart) / 1000;
-  baselineWatch.remove();
-  const baselinePods = await podCheck(cluster, namespaces.baseline);
-  log(`baseline converged in ${baselineSeconds.toFixed(1)} s (kubectl itself ${kubectlSeconds} s)`);
-  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const runBaseline = async () => {
+    log('baseline: label + kubectl rollout restart deployment (all at once)');
+    const phase = await timedPhase(
+      namespaces.baseline,
+      adminUser,
+      (d) => d.kubectlRestartedAt,
+      async () => {
+        await label(cluster, namespaces.baseline);
+        cluster.kubectl('rollout', 'restart', 'deployment', '-n', namespaces.baseline);
+      },
+    );
+    log(
+      `baseline rolled out in ${phase.secondsToRolledOut} s (label + kubectl ${phase.secondsToLabelAndStart} s, ` +
+        `last restart patch at ${phase.restarts.lastPatchSeconds} s)`,
+    );
+    return phase;
+  };
 
   // ---- operator, pacing lifted
-  log('operator: label, pacing unlimited');
-  const operatorWatch = watchRollouts(namespaces.operator, (d) => d.operatorRestartedAt !== undefined);
-  const before = await phaseMetrics();
-  const operatorStart = Date.now();
-  await label(cluster, namespaces.operator);
-  let convergedAt = 0;
-  await waitFor(
-    'the operator to restart and roll out every Deployment and report Converged',
-    phaseTimeoutMs,
-    async () => {
-      if (convergedAt === 0 && operatorWatch.doneAt.size === deployments) {
-        if (await meshInjectionConverged(cluster, namespaces.operator)) convergedAt = Date.now();
-      }
-      return convergedAt !== 0;
-    },
-    250,
-  );
-  const operatorSeconds = (Math.max(...operatorWatch.doneAt.values()) - operatorStart) / 1000;
-  const convergedConditionSeconds = (convergedAt - operatorStart) / 1000;
-  const operatorFirstRestartSeconds = (operatorWatch.firstRestartSeen.at - operatorStart) / 1000;
-  operatorWatch.remove();
-  // Status writes trail the last rollout; give them a moment, then count.
-  await new Promise((resolve) => setTimeout(resolve, 5_000));
-  const after = await phaseMetrics();
-  const operatorPods = await podCheck(cluster, namespaces.operator);
-  const audited = operatorRequests(cluster.auditLogPath, operatorStart, Date.now());
-  const inNamespace = audited.filter((e) => e.namespace === namespaces.operator);
-  const writes = audited.filter((e) => WRITE_VERBS.has(e.verb));
-  const ratio = Number((operatorSeconds / baselineSeconds).toFixed(3));
-  log(
-    `operator converged in ${operatorSeconds.toFixed(1)} s (Converged condition at ${convergedConditionSeconds.toFixed(1)} s), ratio ${ratio}`,
-  );
+  const runOperator = async () => {
+    log('operator: label, pacing unlimited');
+    const phase = await timedPhase(
+      namespaces.operator,
+      operatorUser,
+      (d) => d.operatorRestartedAt,
+      () => label(cluster, namespaces.operator),
+      () => meshInjectionConverged(cluster, namespaces.operator),
+    );
+    log(
+      `operator rolled out in ${phase.secondsToRolledOut} s (Converged condition seen at ${phase.secondsToDone} s, ` +
+        `last restart patch at ${phase.restarts.lastPatchSeconds} s)`,
+    );
+    return phase;
+  };
+
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10_000));
+  let baseline;
+  let operatorPhase;
+  if (args['operator-first']) {
+    operatorPhase = await runOperator();
+    await settle();
+    baseline = await runBaseline();
+  } else {
+    baseline = await runBaseline();
+    await settle();
+    operatorPhase = await runOperator();
+  }
+  const ratio = Number((operatorPhase.secondsToRolledOut / baseline.secondsToRolledOut).toFixed(3));
+  log(`ratio ${ratio}`);
 
   // ---- default pacing, capped
   let paced: Record<string, unknown> = { skipped: true };
@@ -301,42 +375,22 @@ try {
     target,
     met: ratio <= target,
     setupSeconds,
-    baseline: {
-      namespace: namespaces.baseline,
-      secondsToRolledOut: Number(baselineSeconds.toFixed(1)),
-      kubectlRolloutRestartSeconds: kubectlSeconds,
-      podsAfterwards: baselinePods,
-    },
-    operator: {
-      namespace: namespaces.operator,
-      secondsToRolledOut: Number(operatorSeconds.toFixed(1)),
-      secondsToConvergedCondition: Number(convergedConditionSeconds.toFixed(1)),
-      secondsToFirstRestart: Number(operatorFirstRestartSeconds.toFixed(1)),
-      podsAfterwards: operatorPods,
-      restartsTriggered: after.restarts - before.restarts,
-      cpuSeconds: Number((after.cpu - before.cpu).toFixed(1)),
-      ownWriteCounter: after.writes - before.writes,
-      auditedRequests: audited.length,
-      auditedRequestsInNamespace: inNamespace.length,
-      auditedWrites: writes.length,
-      requestsPerWorkload: Number((audited.length / deployments).toFixed(2)),
-      writesPerWorkload: Number((writes.length / deployments).toFixed(2)),
-      requestsByVerbAndResource: countRequests(audited),
-      throttledRequests: audited.filter((e) => e.code === 429).length,
-    },
+    order: args['operator-first'] ? 'operator first' : 'baseline first',
+    baseline,
+    operator: operatorPhase,
     paced,
     operatorRssMiB: Number((operator.rssBytes() / 1024 / 1024).toFixed(1)),
     ...context,
   };
   writeResult('convergence', result);
   console.log(
-    `convergence: ${deployments}x${replicas} operator ${result.operator.secondsToRolledOut} s vs kubectl rollout ` +
-      `restart ${result.baseline.secondsToRolledOut} s, ratio ${ratio} (target <= ${target}); ` +
-      `${result.operator.writesPerWorkload} writes and ${result.operator.requestsPerWorkload} requests per workload; ` +
+    `convergence: ${deployments}x${replicas} operator ${operatorPhase.secondsToRolledOut} s vs kubectl rollout ` +
+      `restart ${baseline.secondsToRolledOut} s, ratio ${ratio} (target <= ${target}); ` +
+      `${operatorPhase.writesPerWorkload} writes and ${operatorPhase.requestsPerWorkload} requests per workload; ` +
       `load ${context.loadAverageAtStart.join('/')}`,
   );
   const injectedAll = (p: { pods: number; injected: number }): boolean => p.pods > 0 && p.injected === p.pods;
-  if (!injectedAll(baselinePods) || !injectedAll(operatorPods)) {
+  if (!injectedAll(baseline.podsAfterwards) || !injectedAll(operatorPhase.podsAfterwards)) {
     console.error('convergence: not every pod ended injected (see podsAfterwards)');
     process.exitCode = 1;
   }

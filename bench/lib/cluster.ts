@@ -23,12 +23,21 @@ const mwcName = 'mesh-injector-sidecar-injector';
 
 export const quietLogger = createLogger({ level: 'warn', fd: 2 });
 
+/** The admin user of the control plane's kubeconfig (what kubectl runs as in the benchmarks). */
+export const adminUser = 'admin';
+
+// Everything the operator's user does; of the admin's requests only Deployment patches (kubectl rollout restart,
+// the convergence baseline), so the log stays small.
 const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
   - level: Metadata
     users: [${operatorUser}]
+  - level: Metadata
+    users: [${adminUser}]
+    verbs: [patch]
+    resources: [{ group: apps, resources: [deployments] }]
   - level: None
 `;
 
@@ -335,12 +344,22 @@ export interface AuditEntry {
   readonly namespace: string;
   readonly userAgent: string;
   readonly code: number;
-  /** When the request was received, ms since the epoch. */
+  /** When the request was received, ms since the epoch (microseconds in the fraction). */
   readonly at: number;
 }
 
 /** The operator user's requests in the audit log, received in [from, to) (ms since the epoch). */
 export function operatorRequests(auditLogPath: string, from: number, to: number): AuditEntry[] {
+  return auditedRequests(auditLogPath, operatorUser, from, to);
+}
+
+/** A user's audited requests, received in [from, to) (ms since the epoch). */
+export function auditedRequests(
+  auditLogPath: string,
+  username: string,
+  from: number,
+  to: number,
+): AuditEntry[] {
   let text: string;
   try {
     text = readFileSync(auditLogPath, 'utf8');
@@ -353,8 +372,8 @@ export function operatorRequests(auditLogPath: string, from: number, to: number)
     const event = JSON.parse(line) as JsonValue;
     if (!isJsonObject(event) || event.stage !== 'ResponseComplete') continue;
     const user = isJsonObject(event.user) ? event.user.username : undefined;
-    if (user !== operatorUser) continue;
-    const at = Date.parse(
+    if (user !== username) continue;
+    const at = parseMicroTime(
       typeof event.requestReceivedTimestamp === 'string' ? event.requestReceivedTimestamp : '',
     );
     if (!(at >= from && at < to)) continue;
@@ -371,6 +390,14 @@ export function operatorRequests(auditLogPath: string, from: number, to: number)
     });
   }
   return entries;
+}
+
+/** RFC 3339 with microseconds (audit timestamps) to ms since the epoch, keeping the microseconds as a fraction. */
+function parseMicroTime(text: string): number {
+  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(text);
+  if (match === null) return Number.NaN;
+  const fraction = Number(`0.${match[2] ?? '0'}`);
+  return Date.parse(`${match[1] ?? ''}Z`) + fraction * 1000;
 }
 
 export const WRITE_VERBS: ReadonlySet<string> = new Set([
