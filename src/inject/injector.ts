@@ -317,11 +317,12 @@ export class Injector {
    * Fragments are deep-frozen, so sharing them between injections cannot leak a change from one pod to the next.
    */
   #parseRendered(name: string, text: string): unknown {
-    const key = `${name}\u0000${text}`;
-    const cached = lruGet(this.#parsedOutputs, key);
+    // Keyed by the text alone (the value parsed from a text does not depend on which template rendered it): a
+    // key built by concatenation would be one more copy of every rendered text to hash and keep.
+    const cached = lruGet(this.#parsedOutputs, text);
     if (cached !== undefined) return cached;
     const parsed = deepFreeze(parseYaml(text, `output of template "${name}"`));
-    lruSet(this.#parsedOutputs, key, parsed, parsedOutputCacheSize);
+    lruSet(this.#parsedOutputs, text, parsed, parsedOutputCacheSize);
     return parsed;
   }
 

@@ -28,7 +28,7 @@ function isPlainJson(value: unknown): boolean {
     return true;
   }
   if (!isJsonObject(value) || !isPlainPrototype(Object.getPrototypeOf(value))) return false;
-  for (const key of Object.keys(value)) if (!isPlainJson(value[key])) return false;
+  for (const key in value) if (!isPlainJson(value[key])) return false;
   return true;
 }
 

@@ -169,7 +169,7 @@ function reusableObject(
   checkedAs: Map<object, unknown>,
 ): boolean {
   let reusable = true;
-  for (const key of Object.keys(object)) {
+  for (const key in object) {
     const value = object[key] as JsonValue;
     // A null deletes, a `$` key is a directive, and `__proto__` would set the prototype of a built copy.
     if (value === null || key.startsWith('$') || key === '__proto__') reusable = false;
@@ -220,21 +220,22 @@ function reusableMergedList(
   checkedAs: Map<object, unknown>,
 ): boolean {
   const mergeKey = meta.mergeKey;
-  const seen = new Set<JsonPrimitive>();
+  const keyOf = (item: JsonValue): JsonValue | undefined =>
+    isJsonObject(item) ? (mergeKey === undefined ? undefined : item[mergeKey]) : item;
   let kind: string | undefined;
   let reusable = true;
-  for (const item of list) {
+  for (let index = 0; index < list.length; index++) {
+    const item = list[index] as JsonValue;
     if (item === null || Array.isArray(item)) return false;
     if (kind !== undefined && typeof item !== kind) return false;
     kind = typeof item;
-    let key: JsonValue | undefined = item;
-    if (typeof item === 'object') {
-      key = mergeKey === undefined ? undefined : item[mergeKey];
-      if (key === undefined || !isScalar(key)) return false;
-      if (!reusableObject(item, meta.schema, checkedAs)) reusable = false;
+    const key = keyOf(item);
+    if (key === undefined || !isScalar(key)) return false;
+    if (typeof item === 'object' && !reusableObject(item, meta.schema, checkedAs)) reusable = false;
+    // Lists are short (containers, env, volumes): comparing with the earlier keys beats allocating a set.
+    for (let earlier = 0; earlier < index && reusable; earlier++) {
+      if (keyOf(list[earlier] as JsonValue) === key) reusable = false;
     }
-    if (seen.has(key)) reusable = false;
-    seen.add(key);
   }
   return reusable;
 }
