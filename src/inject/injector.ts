@@ -307,7 +307,7 @@ export class Injector {
     // writes them: otherwise a reinvoked webhook would patch the stored "2" back to the template's `2000m`.
     pod = canonicalizePodQuantities(pod);
 
-    const patch = jsonpatch.compare(original, pod);
+    const patch = valuesFromPod(jsonpatch.compare(original, pod), pod);
     return { pod, patch, warnings };
   }
 
@@ -417,6 +417,34 @@ function overwriteProxyEnvs(pod: JsonObject, envs: Readonly<Record<string, strin
 function meshBool(mesh: JsonObject, field: string): boolean | undefined {
   const value = mesh[field];
   return typeof value === 'boolean' ? value : undefined;
+}
+
+/**
+ * fast-json-patch deep-copies every object it puts in an operation. The result is frozen, so the operations can
+ * hold the equal parts of the injected pod itself: the copies then die young instead of doubling what a cached
+ * result keeps alive (which every garbage collection has to copy) and what has to be frozen.
+ */
+function valuesFromPod(patch: Operation[], pod: JsonObject): Operation[] {
+  for (const operation of patch) {
+    if (operation.op !== 'add' && operation.op !== 'replace') continue;
+    if (typeof operation.value !== 'object' || operation.value === null) continue;
+    const shared = valueAt(pod, operation.path);
+    if (shared !== undefined) operation.value = shared;
+  }
+  return patch;
+}
+
+/** The value at an RFC 6901 pointer, or undefined when there is none. */
+function valueAt(root: JsonValue, pointer: string): JsonValue | undefined {
+  let node: JsonValue | undefined = root;
+  for (const token of pointer.split('/').slice(1)) {
+    const key = token.includes('~') ? token.replaceAll('~1', '/').replaceAll('~0', '~') : token;
+    if (Array.isArray(node)) node = /^(0|[1-9][0-9]*)$/.test(key) ? node[Number(key)] : undefined;
+    else if (isJsonObject(node)) node = Object.hasOwn(node, key) ? node[key] : undefined;
+    else return undefined;
+    if (node === undefined) return undefined;
+  }
+  return node;
 }
 
 function withoutManagedFields(pod: JsonObject): JsonObject {
