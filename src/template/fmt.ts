@@ -922,6 +922,8 @@ function intFromArg(args: readonly unknown[], argNum: number): [number, boolean,
 
 /** fmt.Sprint: operands separated by a space when neither side is a string. */
 export function goSprint(...args: unknown[]): string {
+  // One string prints as itself (strings have no methods); templates ask for this all the time.
+  if (args.length === 1 && typeof args[0] === 'string') return args[0];
   const p = new Printer();
   p.doPrint(args);
   return p.buf;
