@@ -15,7 +15,6 @@ export interface GroupVersionKind {
   readonly kind: string;
 }
 
-
 /** What the injector is asked about: the decoded admission request plus the webhook path's parameters. */
 export interface AdmissionInput {
   readonly uid: string;
