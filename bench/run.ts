@@ -118,7 +118,7 @@ const benchmarks: readonly Benchmark[] = [
       const met = r.met as Record<string, unknown>;
       const steady = r.steadyState as Record<string, unknown>;
       return [
-        `operator RSS with ${fmt(r.cachedPods)} pods cached: ${fmt(r.rssMiB, 1)} MiB, median over the steady state ` +
+        `operator RSS with ${fmt(r.cachedPods)} pods cached: ${fmt(r.rssMiB, 1)} MiB at the end of the steady state ` +
           `(target <= ${fmt(targets.rssMiB)}: ${met.rss === true ? 'met' : 'MISSED'}); peak ${fmt((r.rss as Record<string, unknown>).peakSinceStartMiB, 1)} MiB while admitting them`,
         `operator steady state (${fmt(steady.seconds)} s): ${fmt(steady.cpuSeconds, 2)} CPU s, ${fmt(r.steadyStateWritesExcludingLease)} writes ` +
           `besides ${fmt(steady.leaseWrites)} leader-lease renewals (target ${fmt(targets.steadyStateWrites)}: ${met.writes === true ? 'met' : 'MISSED'})`,
