@@ -1,5 +1,7 @@
 // The benchmarks' own arithmetic and readers: a wrong percentile or a rollout taken for finished too early would
 // make every figure wrong without anyone noticing, so they are checked here (no timing is asserted).
+/* eslint-disable @typescript-eslint/no-floating-promises -- node:test runs describe/it; the rule is off for test/
+   in eslint.config.js, which does not cover bench/ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
