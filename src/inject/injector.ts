@@ -462,12 +462,15 @@ function valuesFromPod(patch: Operation[], pod: JsonObject): Operation[] {
 /** The value at an RFC 6901 pointer, or undefined when there is none. */
 function valueAt(root: JsonValue, pointer: string): JsonValue | undefined {
   let node: JsonValue | undefined = root;
-  for (const token of pointer.split('/').slice(1)) {
+  for (let start = 1; start <= pointer.length;) {
+    let end = pointer.indexOf('/', start);
+    if (end < 0) end = pointer.length;
+    const token = pointer.slice(start, end);
     const key = token.includes('~') ? token.replaceAll('~1', '/').replaceAll('~0', '~') : token;
-    if (Array.isArray(node)) node = /^(0|[1-9][0-9]*)$/.test(key) ? node[Number(key)] : undefined;
-    else if (isJsonObject(node)) node = Object.hasOwn(node, key) ? node[key] : undefined;
-    else return undefined;
-    if (node === undefined) return undefined;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
+    if (Array.isArray(node) && key === 'length') return undefined;
+    node = (node as Record<string, JsonValue>)[key];
+    start = end + 1;
   }
   return node;
 }

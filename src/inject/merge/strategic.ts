@@ -75,6 +75,9 @@ export function strategicMerge(
  * object (a YAML alias) can sit at two places of different types. Built by `reusableParts`.
  */
 export interface ReusableParts {
+  /** Every part is reusable where it sits (the usual case): nothing needs recording. */
+  readonly whole: boolean;
+  /** Otherwise, each reusable part with what it was checked against. */
   readonly checkedAs: ReadonlyMap<object, unknown>;
 }
 
@@ -89,7 +92,7 @@ export function strategicMergeSharing(
   reusable: ReusableParts,
   schema: PatchSchema = podSchema,
 ): JsonObject {
-  const sharing: Sharing = { share: true, reusable: reusable.checkedAs };
+  const sharing: Sharing = { share: true, whole: reusable.whole, reusable: reusable.checkedAs };
   // Onto nothing (the first template onto the template pod), a reusable patch is its own result.
   if (isEmpty(original) && reusedObject(patch, schema, sharing)) return patch;
   return mergeExplained(original, patch, schema, sharing);
@@ -102,7 +105,8 @@ function isEmpty(object: JsonObject): boolean {
 
 /** How a merge treats what it does not change: copies it, or (only for immutable inputs) reuses it. */
 type Sharing =
-  { readonly share: false } | { readonly share: true; readonly reusable: ReadonlyMap<object, unknown> };
+  | { readonly share: false }
+  | { readonly share: true; readonly whole: boolean; readonly reusable: ReadonlyMap<object, unknown> };
 
 const copying: Sharing = { share: false };
 
@@ -153,43 +157,47 @@ function isScalar(value: JsonValue | undefined): value is JsonPrimitive {
 const NO_SCHEMA = Symbol('no schema');
 const NO_META = Symbol('no field metadata');
 
+const NOTHING_RECORDED: ReadonlyMap<object, unknown> = new Map();
+
 /**
- * Finds the parts of `patch` that `strategicMergeSharing` may reuse. One walk over the patch; a part below a
- * directive or a null can still be reusable on its own.
+ * Finds the parts of `patch` that `strategicMergeSharing` may reuse. A part below a directive or a null can still
+ * be reusable on its own. Most patches are reusable as a whole, which one walk that records nothing shows (a merge
+ * asks about a part only where the walk checked it, with the same schema).
  */
 export function reusableParts(patch: JsonObject, schema: PatchSchema = podSchema): ReusableParts {
+  if (reusableObject(patch, schema, undefined)) return { whole: true, checkedAs: NOTHING_RECORDED };
   const checkedAs = new Map<object, unknown>();
   reusableObject(patch, schema, checkedAs);
-  return { checkedAs };
+  return { whole: false, checkedAs };
 }
 
-function reusableObject(
-  object: JsonObject,
-  schema: PatchSchema | undefined,
-  checkedAs: Map<object, unknown>,
-): boolean {
+/** Where reusable parts are recorded; without one, a walk stops at the first part that is not reusable. */
+type Recorder = Map<object, unknown> | undefined;
+
+function reusableObject(object: JsonObject, schema: PatchSchema | undefined, checkedAs: Recorder): boolean {
   let reusable = true;
   for (const key in object) {
     const value = object[key] as JsonValue;
     // A null deletes, a `$` key is a directive, and `__proto__` would set the prototype of a built copy.
     if (value === null || key.startsWith('$') || key === '__proto__') reusable = false;
     else if (typeof value === 'object' && !reusableValue(value, schema?.[key], checkedAs)) reusable = false;
+    if (!reusable && checkedAs === undefined) return false;
   }
-  if (reusable) checkedAs.set(object, schema ?? NO_SCHEMA);
+  if (reusable) checkedAs?.set(object, schema ?? NO_SCHEMA);
   return reusable;
 }
 
 function reusableValue(
   value: JsonObject | JsonValue[],
   meta: FieldPatchMeta | undefined,
-  checkedAs: Map<object, unknown>,
+  checkedAs: Recorder,
 ): boolean {
   if (!Array.isArray(value)) return reusableObject(value, meta?.schema, checkedAs);
   const reusable =
     meta?.strategy === 'merge'
       ? reusableMergedList(value, meta, checkedAs)
       : reusableAtomicList(value, meta?.schema, checkedAs);
-  if (reusable) checkedAs.set(value, meta ?? NO_META);
+  if (reusable) checkedAs?.set(value, meta ?? NO_META);
   return reusable;
 }
 
@@ -197,7 +205,7 @@ function reusableValue(
 function reusableAtomicList(
   list: readonly JsonValue[],
   schema: PatchSchema | undefined,
-  checkedAs: Map<object, unknown>,
+  checkedAs: Recorder,
 ): boolean {
   let reusable = true;
   for (const item of list) {
@@ -206,6 +214,7 @@ function reusableAtomicList(
       ? reusableAtomicList(item, schema, checkedAs)
       : reusableObject(item, schema, checkedAs);
     if (!itemReusable) reusable = false;
+    if (!reusable && checkedAs === undefined) return false;
   }
   return reusable;
 }
@@ -214,39 +223,36 @@ function reusableAtomicList(
  * A merged list built from nothing keeps its items in order only when they are all objects with distinct
  * scalar merge keys, or all distinct scalars of one type; anything else is merged, de-duplicated or refused.
  */
-function reusableMergedList(
-  list: readonly JsonValue[],
-  meta: FieldPatchMeta,
-  checkedAs: Map<object, unknown>,
-): boolean {
+function reusableMergedList(list: readonly JsonValue[], meta: FieldPatchMeta, checkedAs: Recorder): boolean {
   const mergeKey = meta.mergeKey;
-  const keyOf = (item: JsonValue): JsonValue | undefined =>
-    isJsonObject(item) ? (mergeKey === undefined ? undefined : item[mergeKey]) : item;
+  // Lists are short (containers, env, volumes): looking keys up in an array beats allocating a set.
+  const keys: JsonPrimitive[] = [];
   let kind: string | undefined;
   let reusable = true;
-  for (let index = 0; index < list.length; index++) {
-    const item = list[index] as JsonValue;
+  for (const item of list) {
     if (item === null || Array.isArray(item)) return false;
     if (kind !== undefined && typeof item !== kind) return false;
     kind = typeof item;
-    const key = keyOf(item);
-    if (key === undefined || !isScalar(key)) return false;
-    if (typeof item === 'object' && !reusableObject(item, meta.schema, checkedAs)) reusable = false;
-    // Lists are short (containers, env, volumes): comparing with the earlier keys beats allocating a set.
-    for (let earlier = 0; earlier < index && reusable; earlier++) {
-      if (keyOf(list[earlier] as JsonValue) === key) reusable = false;
+    let key: JsonValue | undefined = item;
+    if (typeof item === 'object') {
+      key = mergeKey === undefined ? undefined : item[mergeKey];
+      if (key === undefined || !isScalar(key)) return false;
+      if (!reusableObject(item, meta.schema, checkedAs)) reusable = false;
     }
+    if (keys.includes(key)) reusable = false;
+    keys.push(key);
+    if (!reusable && checkedAs === undefined) return false;
   }
   return reusable;
 }
 
 /** Whether a merge may use this part of the patch itself where it would build a copy of it. */
 function reusedObject(value: JsonObject, schema: PatchSchema | undefined, sharing: Sharing): boolean {
-  return sharing.share && sharing.reusable.get(value) === (schema ?? NO_SCHEMA);
+  return sharing.share && (sharing.whole || sharing.reusable.get(value) === (schema ?? NO_SCHEMA));
 }
 
 function reusedList(value: JsonValue[], meta: FieldPatchMeta | undefined, sharing: Sharing): boolean {
-  return sharing.share && sharing.reusable.get(value) === (meta ?? NO_META);
+  return sharing.share && (sharing.whole || sharing.reusable.get(value) === (meta ?? NO_META));
 }
 
 function mergeObject(
