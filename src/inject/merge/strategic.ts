@@ -233,12 +233,9 @@ function reusableMergedList(list: readonly JsonValue[], meta: FieldPatchMeta, ch
     if (item === null || Array.isArray(item)) return false;
     if (kind !== undefined && typeof item !== kind) return false;
     kind = typeof item;
-    let key: JsonValue | undefined = item;
-    if (typeof item === 'object') {
-      key = mergeKey === undefined ? undefined : item[mergeKey];
-      if (key === undefined || !isScalar(key)) return false;
-      if (!reusableObject(item, meta.schema, checkedAs)) reusable = false;
-    }
+    const key = typeof item === 'object' ? (mergeKey === undefined ? undefined : item[mergeKey]) : item;
+    if (!isScalar(key)) return false;
+    if (typeof item === 'object' && !reusableObject(item, meta.schema, checkedAs)) reusable = false;
     if (keys.includes(key)) reusable = false;
     keys.push(key);
     if (!reusable && checkedAs === undefined) return false;
