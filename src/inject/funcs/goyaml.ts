@@ -10,14 +10,17 @@
 // (same column, whitespace and indentation bookkeeping) for the node kinds JSON can produce.
 import { formatFloat, parseFloat64, parseInt64, parseUint } from '../../template/strconv.ts';
 import { goJsonDecode, goJsonFloat, goJsonMarshal, JsonNumberText } from './gojson.ts';
+import { compareGoStrings } from './gostrings.ts';
 import { goTypeInfo } from '../../template/values.ts';
 
 /** sigs.k8s.io/yaml.Marshal of a template value; throws GoJsonError when the value has no JSON form. */
 export function goYamlMarshal(value: unknown): string {
   // Plain JSON data (the values and pod fields templates usually print) comes back from the JSON round trip as
-  // it went in, but for numbers, which the emitter then reads from their JSON text; so it skips the trip.
-  const tree = isPlainData(value, 0) ? value : goJsonDecode(goJsonMarshal(value), { rawNumbers: true }).value;
-  const emitter = new Emitter();
+  // it went in, but for numbers, which the emitter then reads from their JSON text, and for the order of map
+  // keys, which the emitter restores; so it skips the trip.
+  const plain = isPlainData(value, 0);
+  const tree = plain ? value : goJsonDecode(goJsonMarshal(value), { rawNumbers: true }).value;
+  const emitter = new Emitter(plain);
   emitter.emitNode(tree, { root: true, sequence: false, mapping: false, simpleKey: false });
   // Document end: the final line break.
   emitter.writeIndent();
@@ -40,13 +43,13 @@ interface Scalar {
 
 /**
  * Whether json.Marshal then Unmarshal gives the value back: plain objects and arrays (no Go type marks, no
- * undefined, no `__proto__` key), strings without surrogates (a lone one would come back as U+FFFD), finite
- * numbers, booleans and null. Deep or cyclic data takes the round trip, which reports cycles as Go does.
+ * undefined, no `__proto__` key), strings and keys without surrogates (a lone one would come back as U+FFFD),
+ * finite numbers, booleans and null. Deep or cyclic data takes the round trip, which reports cycles as Go does.
  */
 function isPlainData(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
-      return !/[\ud800-\udfff]/.test(value);
+      return !hasSurrogate(value);
     case 'number':
       return Number.isFinite(value);
     case 'boolean':
@@ -61,14 +64,18 @@ function isPlainData(value: unknown, depth: number): boolean {
       const proto: unknown = Object.getPrototypeOf(value);
       if ((proto !== Object.prototype && proto !== null) || goTypeInfo(value) !== undefined) return false;
       for (const key of Object.keys(value)) {
-        if (key === '__proto__' || !isPlainData((value as Record<string, unknown>)[key], depth + 1))
-          return false;
+        if (key === '__proto__' || hasSurrogate(key)) return false;
+        if (!isPlainData((value as Record<string, unknown>)[key], depth + 1)) return false;
       }
       return true;
     }
     default:
       return false;
   }
+}
+
+function hasSurrogate(s: string): boolean {
+  return /[\ud800-\udfff]/.test(s);
 }
 
 function scalarOf(node: unknown): Scalar | undefined {
@@ -117,6 +124,9 @@ function resolvesToString(s: string): boolean {
       return parseFloat64(s) === undefined;
     case 'D':
     case 'S': {
+      // Timestamps, ints (with base prefixes, hex digits, `_`) and floats use only these characters; anything
+      // else (`10m`, `128Mi`) is a string without trying each of them.
+      if (/[^0-9a-fA-FoOxXtTzZ_+\-.:, ]/.test(s)) return true;
       if (isTimestamp(s)) return false;
       const plain = s.replaceAll('_', '');
       if (parseInt64(plain) !== undefined || parseUint(plain) !== undefined) return false;
@@ -217,6 +227,22 @@ function codePointsLess(ar: readonly number[], br: readonly number[]): boolean {
     return ar[i]! < br[i]!;
   }
   return ar.length < br.length;
+}
+
+/**
+ * The keys of a map as a map decoded from json.Marshal's output lists them: written in Go's byte order, and read
+ * back into an object, which lists array-index keys first, in numeric order.
+ */
+function decodedKeyOrder(keys: string[]): string[] {
+  keys.sort(compareGoStrings);
+  const indexes = keys.filter(isArrayIndex);
+  if (indexes.length === 0) return keys;
+  indexes.sort((a, b) => Number(a) - Number(b));
+  return indexes.concat(keys.filter((key) => !isArrayIndex(key)));
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }
 
 function sortYamlKeys(keys: string[]): string[] {
@@ -370,6 +396,12 @@ class Emitter {
   private indention = true;
   private indent = -1;
   private readonly indents: number[] = [];
+  /** The tree did not go through JSON, so its maps' keys are not in the order a decoded map has. */
+  private readonly notDecoded: boolean;
+
+  constructor(notDecoded: boolean) {
+    this.notDecoded = notDecoded;
+  }
 
   emitNode(node: unknown, context: Context): void {
     const scalar = scalarOf(node);
@@ -380,7 +412,9 @@ class Emitter {
       else this.emitSequence(node, context);
     } else {
       const map = node as Record<string, unknown>;
-      const keys = sortYamlKeys(Object.keys(map));
+      // go-yaml's key order is not a strict total order (digit runs compare by value), so which of two keys it
+      // puts first can depend on the order they come in: the order of a map decoded from Go's JSON.
+      const keys = sortYamlKeys(this.notDecoded ? decodedKeyOrder(Object.keys(map)) : Object.keys(map));
       if (keys.length === 0) this.emitEmptyFlow('{', '}');
       else this.emitMapping(map, keys);
     }
