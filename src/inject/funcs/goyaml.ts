@@ -412,12 +412,20 @@ class Emitter {
       else this.emitSequence(node, context);
     } else {
       const map = node as Record<string, unknown>;
-      // go-yaml's key order is not a strict total order (digit runs compare by value), so which of two keys it
-      // puts first can depend on the order they come in: the order of a map decoded from Go's JSON.
-      const keys = sortYamlKeys(this.notDecoded ? decodedKeyOrder(Object.keys(map)) : Object.keys(map));
+      const keys = this.orderedKeys(Object.keys(map));
       if (keys.length === 0) this.emitEmptyFlow('{', '}');
       else this.emitMapping(map, keys);
     }
+  }
+
+  /** A map's keys in go-yaml's order. */
+  private orderedKeys(keys: string[]): string[] {
+    // Between keys made of letters only, go-yaml's order is plain code-unit order, a strict total order: the
+    // usual case (Kubernetes field names) needs no more than the default sort.
+    if (keys.every((key) => /^[A-Za-z]+$/.test(key))) return keys.sort();
+    // Otherwise the order is not a strict total order (digit runs compare by value), so which of two keys comes
+    // first can depend on the order they come in: the order of a map decoded from Go's JSON.
+    return sortYamlKeys(this.notDecoded ? decodedKeyOrder(keys) : keys);
   }
 
   private increaseIndent(flow: boolean, indentless: boolean): void {
