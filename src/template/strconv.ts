@@ -587,6 +587,9 @@ export function formatFloat(x: number, verb: string, prec: number): string {
     if ((verb === 'g' || verb === 'G') && Number.isInteger(x) && x > -1e6 && x < 1e6 && !Object.is(x, -0)) {
       return String(x);
     }
+    // And in %f (how JSON writes numbers): JS prints an integral float below 1e21 from the same shortest digits,
+    // padded with zeros, without an exponent.
+    if (verb === 'f' && Number.isInteger(x) && x > -1e21 && x < 1e21 && !Object.is(x, -0)) return String(x);
     const dec = shortestDecimal(x);
     let p: number;
     if (verb === 'e' || verb === 'E') p = Math.max(dec.d.length - 1, 0);

@@ -48,8 +48,16 @@ export function goJsonMarshal(value: unknown, options?: GoJsonOptions): string {
   return encoder.out;
 }
 
+// Strings with nothing to escape (most of them) are checked by one regex rather than a loop over their characters.
+// Control characters are what the regexes look for.
+// eslint-disable-next-line no-control-regex
+const NOTHING_TO_ESCAPE_HTML = /^[^\x00-\x1f"\\<>&\u2028\u2029\ud800-\udfff]*$/;
+// eslint-disable-next-line no-control-regex
+const NOTHING_TO_ESCAPE = /^[^\x00-\x1f"\\\u2028\u2029\ud800-\udfff]*$/;
+
 /** The JSON text of a string, as json.Marshal writes it. */
 export function goJsonString(s: string, escapeHTML = true): string {
+  if ((escapeHTML ? NOTHING_TO_ESCAPE_HTML : NOTHING_TO_ESCAPE).test(s)) return '"' + s + '"';
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -182,7 +190,8 @@ class Encoder {
           ? Object.keys(record).filter((k) => record[k] !== undefined)
           : goSortedKeys(value);
       this.encodeEntries(
-        keys.map((k) => [k, record[k]]),
+        keys,
+        keys.map((k) => record[k]),
         ordered,
         indent,
       );
@@ -198,12 +207,16 @@ class Encoder {
       this.encode(shaped, true, indent);
       return;
     }
-    const entries: [string, unknown][] = [];
+    const keys: string[] = [];
+    const fields: unknown[] = [];
     for (const key of Object.keys(struct)) {
       const field: unknown = (struct as Record<string, unknown>)[key];
-      if (isExported(key) && typeof field !== 'function') entries.push([key, field]);
+      if (isExported(key) && typeof field !== 'function') {
+        keys.push(key);
+        fields.push(field);
+      }
     }
-    this.encodeEntries(entries, true, indent);
+    this.encodeEntries(keys, fields, true, indent);
   }
 
   private encodeArray(items: readonly unknown[], ordered: boolean, indent: string): void {
@@ -222,19 +235,25 @@ class Encoder {
     this.out += ']';
   }
 
-  private encodeEntries(entries: readonly [string, unknown][], ordered: boolean, indent: string): void {
-    if (entries.length === 0) {
+  /** An object's entries: `keys[i]` with `values[i]`. */
+  private encodeEntries(
+    keys: readonly string[],
+    values: readonly unknown[],
+    ordered: boolean,
+    indent: string,
+  ): void {
+    if (keys.length === 0) {
       this.out += '{}';
       return;
     }
     const inner = indent + this.indentUnit;
     this.out += '{';
-    entries.forEach(([key, item], i) => {
+    for (let i = 0; i < keys.length; i++) {
       if (i > 0) this.out += ',';
       if (this.indentUnit !== '') this.out += '\n' + inner;
-      this.out += goJsonString(key, this.escapeHTML) + (this.indentUnit !== '' ? ': ' : ':');
-      this.encode(item, ordered, inner);
-    });
+      this.out += goJsonString(keys[i]!, this.escapeHTML) + (this.indentUnit !== '' ? ': ' : ':');
+      this.encode(values[i], ordered, inner);
+    }
     if (this.indentUnit !== '') this.out += '\n' + indent;
     this.out += '}';
   }
