@@ -152,19 +152,22 @@ export function dumpAppProbers(pod: JsonObject, statusPort: number): string {
   for (const container of [...containersOf(pod, 'initContainers'), ...containersOf(pod, 'containers')]) {
     const name = containerName(container);
     if (name === ContainerName.proxy) continue;
-    const urls = proberUrls(name);
-    const ports = namedPorts(container);
+    // Ports and URLs are worked out only for a container that has something to take over.
+    let ports: Map<string, number> | undefined;
+    let urls: ProberUrls | undefined;
     const lifecycle = isJsonObject(container.lifecycle) ? container.lifecycle : {};
-    const candidates: readonly [string, JsonObject | undefined][] = [
-      [urls.readyz, proberOf(container.readinessProbe, true)],
-      [urls.livez, proberOf(container.livenessProbe, true)],
-      [urls.startupz, proberOf(container.startupProbe, true)],
-      [urls.prestopz, proberOf(lifecycle.preStop, false)],
-      [urls.poststartz, proberOf(lifecycle.postStart, false)],
+    const candidates: readonly [keyof ProberUrls, JsonValue | undefined, boolean][] = [
+      ['readyz', container.readinessProbe, true],
+      ['livez', container.livenessProbe, true],
+      ['startupz', container.startupProbe, true],
+      ['prestopz', lifecycle.preStop, false],
+      ['poststartz', lifecycle.postStart, false],
     ];
-    for (const [url, prober] of candidates) {
-      const resolved = prober === undefined ? undefined : resolvePort(prober, ports, statusPort);
-      if (resolved !== undefined) probers[url] = resolved;
+    for (const [url, handler, isProbe] of candidates) {
+      const prober = proberOf(handler, isProbe);
+      if (prober === undefined) continue;
+      const resolved = resolvePort(prober, (ports ??= namedPorts(container)), statusPort);
+      if (resolved !== undefined) probers[(urls ??= proberUrls(name))[url]] = resolved;
     }
   }
   return Object.keys(probers).length === 0 ? '' : goJsonMarshal(sortedKeys(probers), { keepKeyOrder: true });
@@ -252,35 +255,55 @@ function convertHandler(
   return undefined;
 }
 
+const probeFields = [
+  ['readinessProbe', 'readyz'],
+  ['livenessProbe', 'livez'],
+  ['startupProbe', 'startupz'],
+] as const;
+
+/** The container with its probes and hooks rewritten; the container itself when none of them changes. */
 function rewriteContainer(container: JsonObject, statusPort: number): JsonObject {
   const name = containerName(container);
   if (name === ContainerName.proxy) return container;
-  const urls = proberUrls(name);
-  const out: JsonObject = { ...container };
-  const probes: readonly [string, string][] = [
-    ['readinessProbe', urls.readyz],
-    ['livenessProbe', urls.livez],
-    ['startupProbe', urls.startupz],
-  ];
-  for (const [field, url] of probes) {
-    const converted = convertHandler(container[field], url, statusPort, true);
-    if (converted !== undefined) out[field] = converted;
+  let urls: ProberUrls | undefined;
+  const urlsOf = (): ProberUrls => (urls ??= proberUrls(name));
+  let out: JsonObject | undefined;
+  for (const [field, url] of probeFields) {
+    const handler = container[field];
+    if (!convertible(handler, true)) continue;
+    out ??= { ...container };
+    out[field] = convertHandler(handler, urlsOf()[url], statusPort, true)!;
   }
   if (isJsonObject(container.lifecycle)) {
-    const lifecycle: JsonObject = { ...container.lifecycle };
-    const preStop = convertHandler(lifecycle.preStop, urls.prestopz, statusPort, false);
-    if (preStop !== undefined) lifecycle.preStop = preStop;
-    const postStart = convertHandler(lifecycle.postStart, urls.poststartz, statusPort, false);
-    if (postStart !== undefined) lifecycle.postStart = postStart;
-    out.lifecycle = lifecycle;
+    const hooks = container.lifecycle;
+    let lifecycle: JsonObject | undefined;
+    if (convertible(hooks.preStop, false)) {
+      lifecycle = { ...hooks };
+      lifecycle.preStop = convertHandler(hooks.preStop, urlsOf().prestopz, statusPort, false)!;
+    }
+    if (convertible(hooks.postStart, false)) {
+      lifecycle ??= { ...hooks };
+      lifecycle.postStart = convertHandler(hooks.postStart, urlsOf().poststartz, statusPort, false)!;
+    }
+    if (lifecycle !== undefined) (out ??= { ...container }).lifecycle = lifecycle;
   }
-  return out;
+  return out ?? container;
+}
+
+/** Whether convertHandler rewrites this handler (httpGet, tcpSocket, or for probes grpc). */
+function convertible(handler: JsonValue | undefined, allowGrpc: boolean): handler is JsonObject {
+  return (
+    isJsonObject(handler) &&
+    (isJsonObject(handler.httpGet) ||
+      isJsonObject(handler.tcpSocket) ||
+      (allowGrpc && isJsonObject(handler.grpc)))
+  );
 }
 
 /**
  * Points every app probe and lifecycle hook (httpGet, tcpSocket, grpc) at `statusPort` under its agent URL,
  * keeping the other fields (timeouts, thresholds, headers); HTTPS becomes HTTP. exec probes are left alone.
- * Returns a new pod.
+ * Returns a new pod, which shares the containers that have nothing to rewrite.
  */
 export function rewriteProbes(pod: JsonObject, statusPort: number): JsonObject {
   if (!isJsonObject(pod.spec)) return pod;
