@@ -44,30 +44,37 @@ export interface InjectContext {
 export const JSON_CONTENT_TYPE = 'application/json';
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
+/** A child logger made on first use. */
+function lazyChild(parent: Logger | (() => Logger), bindings: () => Record<string, unknown>): () => Logger {
+  let child: Logger | undefined;
+  return () => (child ??= (typeof parent === 'function' ? parent() : parent).child(bindings()));
+}
+
 export async function answerInjectRequest(
   request: InjectRequest,
   context: InjectContext,
 ): Promise<InjectReply> {
-  const log = context.logger.child({ path: request.path });
+  // Most reviews log nothing at the default level; pino serialises a child's bindings when the child is made.
+  const log = lazyChild(context.logger, () => ({ path: request.path }));
   if (request.body.length === 0) {
-    log.warn('rejected: no body found');
+    log().warn('rejected: no body found');
     return textReply(400, 'no body found');
   }
   if (request.contentType !== JSON_CONTENT_TYPE) {
-    log.warn({ contentType: request.contentType }, 'rejected: Content-Type is not application/json');
+    log().warn({ contentType: request.contentType }, 'rejected: Content-Type is not application/json');
     return textReply(415, 'invalid Content-Type, want `application/json`');
   }
 
   const decoded = decodeAdmissionReview(request.body);
   if (!decoded.ok) {
-    log.error({ uid: decoded.uid }, decoded.error);
+    log().error({ uid: decoded.uid }, decoded.error);
     return reviewReply(encodeDecodeFailure(decoded), 'invalid');
   }
 
   const { apiVersion, request: admission } = decoded.review;
-  const podLog = log.child({ uid: admission.uid, ...podIdentity(admission) });
+  const podLog = lazyChild(log, () => ({ uid: admission.uid, ...podIdentity(admission) }));
   const { params, warnings } = parseInjectPath(request.path);
-  for (const warning of warnings) podLog.warn(warning);
+  for (const warning of warnings) podLog().warn(warning);
 
   const answer = await callAdmit(context, {
     uid: admission.uid,
@@ -84,11 +91,11 @@ export async function answerInjectRequest(
   switch (answer.kind) {
     case 'timeout': {
       const message = `sidecar injection did not finish within ${context.timeLimitMs} ms`;
-      podLog.error(message);
+      podLog().error(message);
       return refusal(apiVersion, admission.uid, { allowed: false, message, code: 504 }, 'timeout');
     }
     case 'threw': {
-      podLog.error({ err: answer.error }, 'sidecar injection failed');
+      podLog().error({ err: answer.error }, 'sidecar injection failed');
       return refusal(
         apiVersion,
         admission.uid,
@@ -97,7 +104,13 @@ export async function answerInjectRequest(
       );
     }
     case 'returned':
-      return encodeResult(apiVersion, admission.uid, answer.value, podLog);
+      return encodeResult(
+        apiVersion,
+        admission.uid,
+        answer.value,
+        podLog,
+        context.logger.isLevelEnabled('debug'),
+      );
   }
 }
 
@@ -105,7 +118,8 @@ function encodeResult(
   apiVersion: AdmissionApiVersion,
   uid: string,
   value: unknown,
-  log: Logger,
+  log: () => Logger,
+  debug: boolean,
 ): InjectReply {
   let checked: AdmitResult | string;
   try {
@@ -115,11 +129,11 @@ function encodeResult(
   }
   if (typeof checked === 'string') {
     const message = `sidecar injection failed: the injector returned an invalid result: ${checked}`;
-    log.error(message);
+    log().error(message);
     return refusal(apiVersion, uid, { allowed: false, message, code: 500 }, 'error');
   }
   if (!checked.allowed) {
-    log.warn({ reason: checked.message }, 'pod refused by the injector');
+    log().warn({ reason: checked.message }, 'pod refused by the injector');
     return refusal(apiVersion, uid, checked, 'denied');
   }
   let body: string;
@@ -127,19 +141,19 @@ function encodeResult(
     body = encodeAdmissionResponse(apiVersion, uid, checked);
   } catch (error) {
     const message = `sidecar injection failed: the patch cannot be encoded: ${errorText(error)}`;
-    log.error(message);
+    log().error(message);
     return refusal(apiVersion, uid, { allowed: false, message, code: 500 }, 'error');
   }
   const operations = checked.patch?.length ?? 0;
   if (checked.skipped !== undefined) {
-    log.info({ reason: checked.skipped }, 'injection skipped');
+    if (debug) log().debug({ reason: checked.skipped }, 'injection skipped');
     return reviewReply(body, 'skipped');
   }
   if (operations > 0) {
-    log.info({ operations }, 'injected');
+    if (debug) log().debug({ operations }, 'injected');
     return reviewReply(body, 'injected');
   }
-  log.debug('allowed without changes');
+  if (debug) log().debug('allowed without changes');
   return reviewReply(body, 'allowed');
 }
 
