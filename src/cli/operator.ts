@@ -68,6 +68,8 @@ const flags = {
     help: 'CRD that owns the MWCs (garbage collection on uninstall); empty for none',
   },
   'lame-duck': { default: '5s', help: 'keep serving this long after SIGTERM' },
+  'kube-api-qps': { default: '50', help: 'sustained requests per second to the API server' },
+  'kube-api-burst': { default: '100', help: 'requests allowed at once after a quiet period' },
   'log-level': { default: 'info', help: 'fatal, error, warn, info, debug, trace' },
 } as const;
 type FlagName = keyof typeof flags;
@@ -159,7 +161,14 @@ export function operatorOptions(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   controllers: boolean,
-): { options: OperatorOptions; kubeconfig: string; context: string; logLevel: string } {
+): {
+  options: OperatorOptions;
+  kubeconfig: string;
+  context: string;
+  logLevel: string;
+  qps: number;
+  burst: number;
+} {
   const f = readFlags(args, env);
   const namespace = f.namespace || env.POD_NAMESPACE || 'mesh-injector-system';
   const revisions = f.revisions
@@ -213,7 +222,14 @@ export function operatorOptions(
     webhookOwnerCrd: ownerCrd === '' ? undefined : ownerCrd,
     lameDuckMs: parseDurationFlag('lame-duck', f['lame-duck']),
   };
-  return { options, kubeconfig: f.kubeconfig, context: f.context, logLevel: f['log-level'] };
+  return {
+    options,
+    kubeconfig: f.kubeconfig,
+    context: f.context,
+    logLevel: f['log-level'],
+    qps: parseIntFlag('kube-api-qps', f['kube-api-qps'], 1, 100_000),
+    burst: parseIntFlag('kube-api-burst', f['kube-api-burst'], 1, 100_000),
+  };
 }
 
 function serveCommand(name: 'operator' | 'webhook', summary: string, controllers: boolean): Command {
@@ -222,7 +238,11 @@ function serveCommand(name: 'operator' | 'webhook', summary: string, controllers
     summary,
     help: helpFor(name, summary),
     async run(args, io) {
-      const { options, kubeconfig, context, logLevel } = operatorOptions(args, process.env, controllers);
+      const { options, kubeconfig, context, logLevel, qps, burst } = operatorOptions(
+        args,
+        process.env,
+        controllers,
+      );
       let level;
       try {
         level = parseLogLevel(logLevel);
@@ -230,10 +250,13 @@ function serveCommand(name: 'operator' | 'webhook', summary: string, controllers
         throw new UsageError(err instanceof Error ? err.message : String(err));
       }
       const logger = createLogger({ level });
-      const client = KubeClient.load({
-        ...(kubeconfig === '' ? {} : { kubeconfig }),
-        ...(context === '' ? {} : { context }),
-      });
+      const client = KubeClient.load(
+        {
+          ...(kubeconfig === '' ? {} : { kubeconfig }),
+          ...(context === '' ? {} : { context }),
+        },
+        { qps, burst },
+      );
       const manager = new OperatorManager(client, logger, options);
       const shutdown = new Shutdown({ logger });
       shutdown.register(name, () => manager.stop());
