@@ -35,10 +35,15 @@ const benchmarks: readonly Benchmark[] = [
     name: 'inject',
     script: 'bench/inject.ts',
     args: [],
-    summarise: (r) => [
-      `injection pipeline: ${fmt(r.podsPerSecond)} pods/s for replicas of one workload (${fmt(r.meanMicroseconds, 1)} µs/pod; target ${fmt(r.target)}), ` +
-        `${fmt((r.distinct as { podsPerSecond?: number } | undefined)?.podsPerSecond)} pods/s when every pod differs`,
-    ],
+    summarise: (r) => {
+      // The target is judged on pods that all differ: replicas of one workload are served from a cache.
+      const distinct = (r.distinct as { podsPerSecond?: number } | undefined)?.podsPerSecond;
+      const verdict = typeof distinct === 'number' && distinct >= Number(r.target) ? 'met' : 'MISSED';
+      return [
+        `injection pipeline: ${fmt(distinct)} pods/s when every pod differs (target >= ${fmt(r.target)}: ${verdict}); ` +
+          `${fmt(r.podsPerSecond)} pods/s for replicas of one workload`,
+      ];
+    },
   },
   {
     name: 'inject-istio',

@@ -1,7 +1,5 @@
 // The benchmarks' own arithmetic and readers: a wrong percentile or a rollout taken for finished too early would
 // make every figure wrong without anyone noticing, so they are checked here (no timing is asserted).
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test runs describe/it; the rule is off for test/
-   in eslint.config.js, which does not cover bench/ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +12,8 @@ import {
   operatorRequests,
   podState,
   sumSeries,
-} from './cluster.ts';
-import { distribution, percentile, positiveNumber } from './report.ts';
+} from '../../../bench/lib/cluster.ts';
+import { distribution, percentile, positiveNumber } from '../../../bench/lib/report.ts';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
