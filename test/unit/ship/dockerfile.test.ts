@@ -83,6 +83,7 @@ describe('Dockerfile', () => {
     assert.equal(entrypoints.length, 1);
     assert.deepEqual(JSON.parse(entrypoints[0]!.args), [
       '/nodejs/bin/node',
+      '--max-semi-space-size=8',
       '/app/dist/cli/main.js',
       'operator',
     ]);
