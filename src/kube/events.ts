@@ -7,7 +7,11 @@
 // - each object has its own token bucket (client-go's spam filter: 25 at once, then one per 5 minutes),
 //   so one object in a hot loop cannot crowd out the events of others; what exceeds it is dropped and
 //   counted;
-// - writes happen one at a time in the background, with a bounded backlog.
+// - writes happen one at a time in the background, with a bounded backlog, paced by the recorder's own
+//   write budget (20/s, burst 50 by default). Given a KubeClient, the recorder sends through a client of
+//   its own on the same credentials, as controller-runtime's recorder does: the shared client's rate
+//   limiter then belongs to the work that matters (restarts, status, leases), and a flood of events can
+//   neither use it up nor queue in front of that work.
 // Events are core/v1 (what `kubectl describe` and `kubectl get events` read), with the reporting
 // component set; the API server serves them as events.k8s.io/v1 as well. Events about cluster-scoped
 // objects go to the `default` namespace, as client-go does.
@@ -15,7 +19,7 @@ import { hostname } from 'node:os';
 import { isJsonObject, type JsonObject } from '../inject/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { isNotFound, resourcePath, type KubeRequester } from './client.ts';
+import { isNotFound, KubeClient, resourcePath, type KubeRequester } from './client.ts';
 import type { CounterLike } from './metrics.ts';
 import { mergePatch } from './patch.ts';
 import { TokenBucket } from './ratelimit.ts';
@@ -90,6 +94,10 @@ export interface KubeEventRecorderOptions {
   readonly maxTracked?: number;
   /** Writes waiting to be sent before new events are dropped; default 1000. */
   readonly maxBacklog?: number;
+  /** Event writes per second, across all objects (the recorder's own budget); default 20. */
+  readonly writesPerSecond?: number;
+  /** Event writes allowed at once after a quiet period; default 50. */
+  readonly writeBurst?: number;
   readonly metrics?: EventRecorderMetrics;
   readonly clock?: Clock;
 }
@@ -125,6 +133,8 @@ export class KubeEventRecorder implements EventRecorder {
   readonly #maxBacklog: number;
   readonly #metrics: EventRecorderMetrics;
   readonly #clock: Clock;
+  /** The recorder's own write budget, so events cost the API server a bounded rate whatever happens. */
+  readonly #writeBudget: TokenBucket;
   /** Per-object spam filter, oldest first (Map order) so the least recently used is evicted. */
   readonly #buckets = new Map<string, TokenBucket>();
   /** Events written recently, by identity, for aggregation. */
@@ -134,7 +144,20 @@ export class KubeEventRecorder implements EventRecorder {
   #sequence = 0;
 
   constructor(options: KubeEventRecorderOptions) {
-    this.#client = options.client;
+    const writesPerSecond = options.writesPerSecond ?? 20;
+    const writeBurst = options.writeBurst ?? 50;
+    if (!(writesPerSecond > 0))
+      throw new Error(`event recorder: writesPerSecond must be > 0, got ${writesPerSecond}`);
+    if (!(writeBurst >= 1)) throw new Error(`event recorder: writeBurst must be >= 1, got ${writeBurst}`);
+    this.#client =
+      options.client instanceof KubeClient
+        ? new KubeClient(options.client.kubeConfig, {
+            // Never stricter than the recorder's own budget, which therefore alone decides the pace.
+            qps: writesPerSecond,
+            burst: writeBurst,
+            userAgent: options.client.userAgent,
+          })
+        : options.client;
     this.#log = options.logger.child({ component: 'events' });
     this.#component = options.component ?? 'mesh-injector';
     this.#instance = options.instance ?? hostname();
@@ -145,6 +168,7 @@ export class KubeEventRecorder implements EventRecorder {
     this.#maxBacklog = options.maxBacklog ?? 1000;
     this.#metrics = options.metrics ?? {};
     this.#clock = options.clock ?? systemClock;
+    this.#writeBudget = new TokenBucket({ qps: writesPerSecond, burst: writeBurst, clock: this.#clock });
     if (!(this.#burst >= 1))
       throw new Error(`event recorder: burstPerObject must be >= 1, got ${this.#burst}`);
     if (!(refillMs > 0)) throw new Error(`event recorder: refillIntervalMs must be > 0, got ${refillMs}`);
@@ -187,6 +211,7 @@ export class KubeEventRecorder implements EventRecorder {
       this.#backlog++;
       this.#tail = this.#tail.then(async () => {
         try {
+          await this.#writeBudget.take();
           await this.#write(event);
         } catch (error) {
           this.#log.warn({ err: error, regarding: objectKey, reason }, 'could not write event');

@@ -203,6 +203,25 @@ describe('KubeEventRecorder', () => {
     assert.ok(message.endsWith('...'));
   });
 
+  it('paces its writes by its own budget across objects: the burst at once, then the rate', async () => {
+    const { api, clock, events } = recorder({ writesPerSecond: 2, writeBurst: 3 });
+    for (let i = 0; i < 7; i++) {
+      events.record({ ...secret, name: `s${i}`, uid: `u${i}` }, 'Normal', 'Rotated', `number ${i}`);
+    }
+    await clock.advance(0);
+    assert.equal(api.requests.length, 3, 'the burst goes out at once');
+    await clock.advance(500);
+    assert.equal(api.requests.length, 4);
+    await clock.advance(1500);
+    assert.equal(api.requests.length, 7, 'then two a second');
+    await events.flush();
+  });
+
+  it('refuses a write budget that is not positive', () => {
+    assert.throws(() => recorder({ writesPerSecond: 0 }), /writesPerSecond must be > 0, got 0/);
+    assert.throws(() => recorder({ writeBurst: 0.5 }), /writeBurst must be >= 1, got 0.5/);
+  });
+
   it('builds references from API objects, and the discarding recorder does nothing', () => {
     assert.deepEqual(
       referenceTo({
