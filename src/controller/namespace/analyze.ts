@@ -17,7 +17,14 @@ import {
   type RestartBudget,
   type WorkloadGroup,
 } from './plan.ts';
-import { classifyPods, countPods, type ClassifiedPod, type PodCounts, type PodView } from './pods.ts';
+import {
+  classifyPods,
+  countPods,
+  type ClassificationCache,
+  type ClassifiedPod,
+  type PodCounts,
+  type PodView,
+} from './pods.ts';
 import { parseMeshInjectionSpec, type ParsedSpec } from './spec.ts';
 import type { WorkloadView } from './workload.ts';
 
@@ -39,6 +46,11 @@ export interface NamespaceSnapshot {
   /** Pods the caller deleted moments ago that its cache may still show. */
   readonly recentlyDeleted?: (uid: string) => boolean;
   readonly pollMs?: number;
+  /**
+   * Classifications from earlier analyses of this namespace under the same labels, webhook configurations and
+   * policy (see ClassificationCache); filled as pods are classified.
+   */
+  readonly classifications?: ClassificationCache;
 }
 
 export interface NamespaceAnalysis {
@@ -63,11 +75,16 @@ export function analyzeNamespace(snapshot: NamespaceSnapshot): NamespaceAnalysis
   const deleted = snapshot.recentlyDeleted ?? (() => false);
   const live = snapshot.pods.filter((p) => !deleted(p.uid));
   const going = snapshot.pods.filter((p) => p.deleting || deleted(p.uid));
-  const pods = classifyPods(live, namespaceInjection(snapshot.labels), {
-    ...snapshot.policy,
-    resolveRevision: revisionResolver(resolution, snapshot.webhookConfigs),
-    ...(snapshot.ignoredNamespaces === undefined ? {} : { ignoredNamespaces: snapshot.ignoredNamespaces }),
-  });
+  const pods = classifyPods(
+    live,
+    namespaceInjection(snapshot.labels),
+    {
+      ...snapshot.policy,
+      resolveRevision: revisionResolver(resolution, snapshot.webhookConfigs),
+      ...(snapshot.ignoredNamespaces === undefined ? {} : { ignoredNamespaces: snapshot.ignoredNamespaces }),
+    },
+    snapshot.classifications,
+  );
   const groups = groupByOwner(pods, snapshot.lookup, going);
   const plan = planRestarts({
     groups,

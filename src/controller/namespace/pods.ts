@@ -105,15 +105,31 @@ export interface PodCounts {
   readonly excluded: number;
 }
 
+/**
+ * Classifications already made, by pod view. A view is replaced whenever its pod changes, so an entry holds as
+ * long as the namespace's labels, the webhook configurations and the policy it was made under do: whoever keeps
+ * one must drop it when any of those change.
+ */
+export type ClassificationCache = WeakMap<PodView, ClassifiedPod>;
+
 /** Classifies every counted pod with the shared classifier (the webhook's own decision rules). */
 export function classifyPods(
   pods: readonly PodView[],
   namespace: NamespaceInjection,
   config: ClassifierConfig,
+  cache?: ClassificationCache,
 ): ClassifiedPod[] {
-  return pods
-    .filter(isCounted)
-    .map((view) => ({ view, classification: classifyPod(view.pod, namespace, config) }));
+  const out: ClassifiedPod[] = [];
+  for (const view of pods) {
+    if (!isCounted(view)) continue;
+    let classified = cache?.get(view);
+    if (classified === undefined) {
+      classified = { view, classification: classifyPod(view.pod, namespace, config) };
+      cache?.set(view, classified);
+    }
+    out.push(classified);
+  }
+  return out;
 }
 
 export function countPods(pods: readonly ClassifiedPod[]): PodCounts {

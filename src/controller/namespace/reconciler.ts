@@ -8,6 +8,9 @@
 // The level-based loop, keyed by namespace: any change to a namespace, its pods or workloads, its MeshInjection,
 // or any injector MutatingWebhookConfiguration queues the namespace; the reconcile recomputes everything from the
 // caches. While restarts roll it asks to be looked at again (requeueAfter), so pacing never depends on an event.
+// A namespace that changes all the time (a burst of pods, a rollout of everything) is reconciled at most once per
+// interval (pacer.ts): the work done per event stays bounded, and the state the burst leaves is reconciled at the
+// end of the interval.
 import { namespaceInjection, type InjectionPolicyConfig } from '../../inject/decide.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../inject/types.ts';
 import {
@@ -43,6 +46,7 @@ import type { Registry } from '../../observability/metrics.ts';
 import { IGNORED_NAMESPACES, labelsOf } from '../../inject/annotations.ts';
 import { injectorWebhookConfig, type InjectorWebhookConfig } from '../revision.ts';
 import { analyzeNamespace, inScope, type NamespaceAnalysis } from './analyze.ts';
+import { mapConcurrently } from './concurrently.ts';
 import { RestartExpectations, workloadKey } from './expectations.ts';
 import {
   createNamespaceReconcilerMetrics,
@@ -56,9 +60,16 @@ import {
   RESTARTED_AT_ANNOTATION,
   RESTARTED_FOR_ANNOTATION,
 } from './names.ts';
-import { restartBudget, type RestartAction, type WorkloadDecision } from './plan.ts';
-import { podView, type PodView } from './pods.ts';
+import { restartBudget, type RestartAction } from './plan.ts';
+import { ReconcilePacer } from './pacer.ts';
+import { podView, type ClassificationCache, type PodView } from './pods.ts';
 import { computeStatus, statusChanged, statusJson, type MeshInjectionStatus } from './status.ts';
+import {
+  reportedFromStatus,
+  transitionEvents,
+  type PlannedEvent,
+  type ReportedStates,
+} from './transitions.ts';
 import { workloadView, type WorkloadView } from './workload.ts';
 
 /** Whether this replica currently leads (LeaderElector fits). */
@@ -83,6 +94,14 @@ export interface NamespaceReconcilerOptions {
   readonly pollMs?: number;
   /** Least time between two status writes of one namespace while things change; default 1 s. */
   readonly statusMinIntervalMs?: number;
+  /**
+   * Least time between the starts of two reconciles of one namespace while its events keep coming (more for a
+   * namespace whose analysis is costly, see pacer.ts); a change after a quiet spell is reconciled at once.
+   * Default 1 s.
+   */
+  readonly minReconcileIntervalMs?: number;
+  /** Restart writes (patches, pod deletions) one reconcile has on the wire at once; default 8. */
+  readonly restartWriteConcurrency?: number;
   /** Every namespace is reconciled again this often, events or not; default 10 min. */
   readonly resyncMs?: number;
   /** Default: a KubeEventRecorder on `client`. */
@@ -186,12 +205,23 @@ export class NamespaceReconciler {
   readonly #pollMs: number;
   readonly #statusMinIntervalMs: number;
   readonly #resyncMs: number;
+  readonly #restartWriteConcurrency: number;
+  readonly #pacer: ReconcilePacer;
   readonly #events: EventRecorder;
   readonly #metrics: NamespaceReconcilerMetrics;
   readonly #fieldManager: string;
   readonly #clock: Clock;
   readonly #expectations = new RestartExpectations();
   readonly #written = new Map<string, WrittenStatus>();
+  /** What each namespace's events last reported (transitions.ts). */
+  readonly #reported = new Map<string, ReportedStates>();
+  /** Pod classifications per namespace, valid for that namespace object and webhook configuration generation. */
+  readonly #classifications = new Map<
+    string,
+    { readonly ns: NamespaceView; readonly webhooks: number; readonly cache: ClassificationCache }
+  >();
+  /** Bumped on every change to the injector webhook configurations (they decide the wanted revision). */
+  #webhookGeneration = 0;
   readonly #namespaces: Informer<NamespaceView>;
   readonly #pods: Informer<PodView>;
   readonly #workloads: Readonly<Record<CachedKind, Informer<WorkloadView>>>;
@@ -213,6 +243,8 @@ export class NamespaceReconciler {
     this.#pollMs = options.pollMs ?? 5000;
     this.#statusMinIntervalMs = options.statusMinIntervalMs ?? 1000;
     this.#resyncMs = options.resyncMs ?? 10 * 60_000;
+    this.#restartWriteConcurrency = options.restartWriteConcurrency ?? 8;
+    this.#pacer = new ReconcilePacer({ minIntervalMs: options.minReconcileIntervalMs ?? 1000 });
     this.#metrics = options.metrics ?? createNamespaceReconcilerMetrics(options.registry);
     this.#events =
       options.events ??
@@ -221,6 +253,10 @@ export class NamespaceReconciler {
     this.#clock = options.clock ?? systemClock;
     if (!(this.#clusterMax >= 1))
       throw new Error(`clusterMaxConcurrentRestarts must be >= 1, got ${this.#clusterMax}`);
+    if (!Number.isInteger(this.#restartWriteConcurrency) || this.#restartWriteConcurrency < 1)
+      throw new Error(
+        `restartWriteConcurrency must be a positive integer, got ${this.#restartWriteConcurrency}`,
+      );
 
     const informer = <T>(
       name: string,
@@ -265,7 +301,11 @@ export class NamespaceReconciler {
       this.#meshInjections,
     ] as Informer<unknown>[];
 
-    const queue = { add: (key: string) => this.#queue?.add(key) };
+    const queue = {
+      add: (key: string) => {
+        this.#enqueue(key);
+      },
+    };
     this.#namespaces.addHandler(enqueueHandler(queue));
     this.#pods.addHandler(enqueueHandler<PodView>(queue, (pod) => pod.namespace));
     for (const workloadInformer of Object.values(this.#workloads)) {
@@ -274,16 +314,14 @@ export class NamespaceReconciler {
     this.#meshInjections.addHandler(
       enqueueHandler<JsonObject>(queue, (_obj, key) => splitKey(key).namespace),
     );
+    const webhooksChanged = (): void => {
+      this.#webhookGeneration++;
+      this.#enqueueAll();
+    };
     const everyNamespace: InformerHandler<InjectorWebhookConfig | null> = {
-      onAdd: () => {
-        this.#enqueueAll();
-      },
-      onUpdate: () => {
-        this.#enqueueAll();
-      },
-      onDelete: () => {
-        this.#enqueueAll();
-      },
+      onAdd: webhooksChanged,
+      onUpdate: webhooksChanged,
+      onDelete: webhooksChanged,
     };
     this.#webhooks.addHandler(everyNamespace);
   }
@@ -308,6 +346,8 @@ export class NamespaceReconciler {
     if (signal.aborted || this.#stopped) return;
     const queue = new WorkQueue({ name: 'namespaces', metrics: this.#metrics.queue, clock: this.#clock });
     this.#queue = queue;
+    // Another leader may have reported since this replica last led: start again from the stored statuses.
+    this.#reported.clear();
     this.#enqueueAll();
     let resync: TimerHandle | undefined;
     const scheduleResync = (): void => {
@@ -342,9 +382,24 @@ export class NamespaceReconciler {
   }
 
   #enqueueAll(): void {
+    for (const key of this.#namespaces.keys()) this.#enqueue(key);
+  }
+
+  /** Queues a namespace now, or at the end of its reconcile interval if one started moments ago. */
+  #enqueue(namespace: string): void {
     const queue = this.#queue;
     if (queue === undefined) return;
-    for (const key of this.#namespaces.keys()) queue.add(key);
+    const delay = this.#pacer.delayMs(namespace, this.#clock.now());
+    if (delay > 0) queue.addAfter(namespace, delay);
+    else queue.add(namespace);
+  }
+
+  #classificationCache(ns: NamespaceView): ClassificationCache {
+    const held = this.#classifications.get(ns.name);
+    if (held !== undefined && held.ns === ns && held.webhooks === this.#webhookGeneration) return held.cache;
+    const cache: ClassificationCache = new WeakMap();
+    this.#classifications.set(ns.name, { ns, webhooks: this.#webhookGeneration, cache });
+    return cache;
   }
 
   #checkLeading(signal: AbortSignal): void {
@@ -386,12 +441,13 @@ export class NamespaceReconciler {
     meshInjection: JsonObject | undefined,
     rollouts: ReadonlyMap<string, WorkloadView>,
   ): NamespaceAnalysis {
+    const started = performance.now();
     const now = this.#clock.now();
     const restarted = this.#restartedWorkloads(now);
     const rolloutViews = [...rollouts.values()].map((v) =>
       this.#expectations.overlay(workloadKey('Rollout', ns.name, v.metadata.name), v, now),
     );
-    return analyzeNamespace({
+    const analysis = analyzeNamespace({
       namespace: ns.name,
       labels: ns.labels,
       webhookConfigs: this.#webhookConfigs(),
@@ -410,7 +466,10 @@ export class NamespaceReconciler {
       now,
       recentlyDeleted: (uid) => this.#expectations.isDeleted(uid, now),
       pollMs: this.#pollMs,
+      classifications: this.#classificationCache(ns),
     });
+    this.#pacer.measured(ns.name, performance.now() - started);
+    return analysis;
   }
 
   async #reconcile(namespace: string, signal: AbortSignal): Promise<ReconcileResult | undefined> {
@@ -427,6 +486,7 @@ export class NamespaceReconciler {
       return undefined;
     }
     if (ns.terminating) return undefined;
+    this.#pacer.started(namespace, this.#clock.now());
     if (meshInjection === undefined) meshInjection = await this.#ensureMeshInjection(namespace, signal);
 
     let analysis = this.#analyze(ns, meshInjection, new Map());
@@ -442,19 +502,19 @@ export class NamespaceReconciler {
     // this one's restarts in the budget before any of them is sent.
     const now = this.#clock.now();
     for (const action of analysis.plan.actions) this.#expect(action, namespace, now);
-    const actionErrors: string[] = [];
-    let conflicts = false;
-    for (const action of analysis.plan.actions) {
-      const outcome = await this.#act(action, namespace, signal);
-      if (outcome.error !== undefined) actionErrors.push(outcome.error);
-      if (outcome.conflict) conflicts = true;
-    }
+    // The plan already holds the restarts to the budget; this only sends its writes side by side.
+    const outcomes = await mapConcurrently(analysis.plan.actions, this.#restartWriteConcurrency, (action) =>
+      this.#act(action, namespace, signal),
+    );
+    const actionErrors = outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error]));
+    const conflicts = outcomes.some((o) => o.conflict);
 
     const { counts } = analysis;
     this.#metrics.stalePods.set({ namespace, state: 'missing' }, counts.missing);
     this.#metrics.stalePods.set({ namespace, state: 'stale' }, counts.stale);
 
     const statusDelay = await this.#writeStatus(namespace, meshInjection, analysis, actionErrors, signal);
+    this.#reportTransitions(namespace, meshInjection, analysis, signal);
     const delays = [analysis.plan.requeueAfterMs, statusDelay].filter((d): d is number => d !== undefined);
     if (conflicts) return { requeue: true };
     return delays.length === 0 ? undefined : { requeueAfterMs: Math.max(1, Math.min(...delays)) };
@@ -462,6 +522,9 @@ export class NamespaceReconciler {
 
   #forget(namespace: string): void {
     this.#written.delete(namespace);
+    this.#reported.delete(namespace);
+    this.#classifications.delete(namespace);
+    this.#pacer.forget(namespace);
     this.#metrics.stalePods.remove({ namespace, state: 'missing' });
     this.#metrics.stalePods.remove({ namespace, state: 'stale' });
   }
@@ -724,33 +787,39 @@ export class NamespaceReconciler {
       older,
       at: now,
     });
-    this.#recordTransitions(namespace, stored, analysis.plan.decisions);
     return undefined;
   }
 
-  /** Events for workloads that became Skipped or ManualActionRequired (or changed reason) in this status. */
-  #recordTransitions(
+  /** Events for what changed since the namespace was last reported on (transitions.ts). */
+  #reportTransitions(
     namespace: string,
-    stored: JsonValue | undefined,
-    decisions: readonly WorkloadDecision[],
+    meshInjection: JsonObject,
+    analysis: NamespaceAnalysis,
+    signal: AbortSignal,
   ): void {
-    const before = new Map<string, string>();
-    const rows = isJsonObject(stored) && Array.isArray(stored.workloads) ? stored.workloads : [];
-    for (const row of rows) {
-      if (isJsonObject(row))
-        before.set(JSON.stringify([row.kind, row.name]), JSON.stringify([row.state, row.reason]));
-    }
-    for (const d of decisions) {
-      if (d.state !== 'Skipped' && d.state !== 'ManualActionRequired') continue;
-      if (before.get(JSON.stringify([d.kind, d.name])) === JSON.stringify([d.state, d.reason])) continue;
-      const reason = d.state === 'Skipped' ? 'RestartSkipped' : 'ManualRestartRequired';
-      const type = d.reason === 'Excluded' || d.reason === 'RestartPolicyNever' ? 'Normal' : 'Warning';
+    if (signal.aborted || !this.#leader.isLeader()) return;
+    const previous = this.#reported.get(namespace) ?? reportedFromStatus(meshInjection.status);
+    const { events, reported } = transitionEvents(previous, analysis.plan.decisions);
+    this.#reported.set(namespace, reported);
+    for (const event of events) {
       this.#events.record(
-        objectReference({ ...d.group.ref, namespace }),
-        type,
-        reason,
-        `${d.reason}: ${d.message}`,
+        this.#eventTarget(event, namespace, meshInjection),
+        event.type,
+        event.reason,
+        event.message,
       );
     }
+  }
+
+  #eventTarget(event: PlannedEvent, namespace: string, meshInjection: JsonObject): ObjectReference {
+    if (event.regarding === 'workload') return objectReference({ ...event.decision.group.ref, namespace });
+    const uid = field(meshInjection, 'metadata', 'uid');
+    return {
+      apiVersion: MeshInjectionResource.apiVersion,
+      kind: MeshInjectionResource.kind,
+      namespace,
+      name: MeshInjectionResource.name,
+      ...(typeof uid === 'string' ? { uid } : {}),
+    };
   }
 }

@@ -289,14 +289,39 @@ export function statusJson(status: MeshInjectionStatus): JsonObject {
   return JSON.parse(JSON.stringify(status)) as JsonObject;
 }
 
+/** JSON text with object keys sorted; keys whose value is undefined are left out, as JSON.stringify does. */
 function canonical(value: JsonValue | undefined): string {
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (isJsonObject(value)) {
     const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+    const parts: string[] = [];
+    for (const k of keys) {
+      const v = value[k];
+      if (v !== undefined) parts.push(`${JSON.stringify(k)}:${canonical(v)}`);
+    }
+    return `{${parts.join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Canonical texts of stored statuses, by object: a cached MeshInjection keeps its status object until the object
+ * changes, so every reconcile in between compares against the text made the first time.
+ */
+const storedTexts = new WeakMap<object, string>();
+
+function storedText(stored: JsonValue | undefined): string {
+  if (stored === undefined || stored === null || typeof stored !== 'object') return canonical(stored ?? null);
+  let text = storedTexts.get(stored);
+  if (text === undefined) storedTexts.set(stored, (text = canonical(stored)));
+  return text;
+}
+
+/** The status as canonical JSON text (what statusChanged compares). */
+export function statusText(status: MeshInjectionStatus): string {
+  // The status is plain data (strings, numbers, booleans, arrays, objects): no round trip through JSON needed.
+  return canonical(status as unknown as JsonObject);
 }
 
 /**
@@ -304,7 +329,7 @@ function canonical(value: JsonValue | undefined): string {
  * sorted keys); anything else, down to a message, counts as a change.
  */
 export function statusChanged(stored: JsonValue | undefined, next: MeshInjectionStatus): boolean {
-  return canonical(stored ?? null) !== canonical(statusJson(next));
+  return storedText(stored) !== statusText(next);
 }
 
 /** The condition of `type` in a stored status, if present. */

@@ -78,4 +78,19 @@ describe('isCounted and countPods', () => {
     });
     assert.deepEqual(countPods(classified), { total: 2, injected: 0, missing: 0, stale: 1, excluded: 1 });
   });
+
+  it('reuses a cached classification for the same view and classifies a replaced view afresh', () => {
+    const ns = namespaceInjection({ 'istio.io/rev': 'stable' });
+    const cache = new WeakMap();
+    const a = pod('a');
+    const first = classifyPods([a, pod('b', { sidecar: 'stable' })], ns, { policy: 'enabled' }, cache);
+    // Classified under other rules, the cached answer still comes back: the cache is the caller's to drop.
+    const again = classifyPods([a], namespaceInjection({}), { policy: 'enabled' }, cache);
+    assert.equal(again[0], first[0]);
+    const replaced = pod('a', { sidecar: 'stable' });
+    const fresh = classifyPods([replaced], ns, { policy: 'enabled' }, cache);
+    assert.notEqual(fresh[0], first[0]);
+    assert.deepEqual(countPods(fresh), { total: 1, injected: 1, missing: 0, stale: 0, excluded: 0 });
+    assert.deepEqual(countPods(again), countPods([first[0]!]));
+  });
 });
