@@ -123,6 +123,8 @@ const DEFAULT_STOP_DEADLINE_MS = 10_000;
 // client hold a connection three times longer than configured.
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 const MIN_TLS_VERSION = 'TLSv1.2';
+// How long a connection refused mid-upload stays half-open before it is closed (Go's net/http waits 500 ms).
+const REFUSED_UPLOAD_LINGER_MS = 1_000;
 
 type Listener = 'webhook' | 'metrics';
 type Route = 'inject' | 'healthz' | 'readyz' | 'metrics';
@@ -404,6 +406,7 @@ export class WebhookServer {
       if (body.kind === 'tooLarge') {
         this.#log.warn({ path, limit: body.limit }, 'rejected: request body too large');
         // Closing the connection is what stops the rest of the body from being read.
+        lingerBeforeClosing(response, REFUSED_UPLOAD_LINGER_MS);
         send(
           response,
           400,
@@ -485,6 +488,28 @@ export class WebhookServer {
     lines.push(ready ? 'readyz check passed' : 'readyz check failed');
     return { ready, text: `${lines.join('\n')}\n` };
   }
+}
+
+/**
+ * Makes the close that follows `response` (sent with `Connection: close`) a lingering one. Closed at once while the
+ * client is still sending the rest of its body, the connection would be reset, and a reset can overtake the reply
+ * still in flight: the client would see `ECONNRESET` instead of our 400. So the server sends its half of the close
+ * after the reply, reads and drops whatever still arrives, and closes for good when the client does or `lingerMs`
+ * later. Node closes such a connection through `destroySoon()` once the reply is written; that is the step
+ * replaced here, for this one socket.
+ */
+function lingerBeforeClosing(response: ServerResponse, lingerMs: number): void {
+  const socket = response.socket;
+  if (socket === null) return;
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), lingerMs);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+    });
+  };
 }
 
 function send(

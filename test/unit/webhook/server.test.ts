@@ -194,6 +194,59 @@ describe('POST /inject', () => {
     });
   });
 
+  it('lets a client still uploading read its 400 before the connection closes (no reset overtakes it)', async () => {
+    // The client keeps writing after the refusal; closed at once, the server's socket would answer that data
+    // with a reset, which can reach the client before the reply does.
+    const upload = (running: RunningServer, declareLength: boolean): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const times = 64;
+        let answered = false;
+        const request = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: running.port,
+            method: 'POST',
+            path: '/inject',
+            headers: {
+              'Content-Type': 'application/json',
+              ...(declareLength ? { 'Content-Length': String(chunk.length * times) } : {}),
+            },
+            agent: false,
+            ca: pki.ca.certificatePem,
+          },
+          (response) => {
+            answered = true;
+            response.resume();
+            response.on('end', () => {
+              resolve(response.statusCode ?? 0);
+            });
+          },
+        );
+        request.on('error', (error) => {
+          if (!answered) reject(error);
+        });
+        let sent = 0;
+        const writeMore = (): void => {
+          while (sent < times && !answered) {
+            sent++;
+            if (!request.write(chunk)) {
+              request.once('drain', writeMore);
+              return;
+            }
+          }
+          if (!answered) request.end();
+        };
+        writeMore();
+      });
+    await withServer({ admit: injectLabel, maxBodyBytes: 4096 }, async (running) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push(await upload(running, i % 2 === 0));
+      assert.deepEqual(statuses, new Array<number>(40).fill(400));
+      assert.equal(responseOf(await send(running, { body: reviewBody() })).allowed, true);
+    });
+  });
+
   it('answers 400 for a body over the cap, announced or chunked, and stays up', async () => {
     await withServer({ admit: injectLabel, maxBodyBytes: 4096 }, async (running) => {
       const announced = await send(running, { body: Buffer.alloc(5000, 0x20) });
