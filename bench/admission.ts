@@ -18,11 +18,12 @@ import { isJsonObject, type JsonObject } from '../src/inject/types.ts';
 import {
   ensureNamespace,
   forEachLimited,
-  OperatorProcess,
   podState,
   startBenchCluster,
+  startOperator,
   sumSeries,
   waitForServiceAccount,
+  type OperatorProcess,
 } from './lib/cluster.ts';
 import { distribution, positiveNumber, runContext, writeResult } from './lib/report.ts';
 
@@ -70,7 +71,7 @@ console.log('admission: starting the control plane and the operator');
 const cluster = await startBenchCluster({ nodes: 1 });
 let operator: OperatorProcess | undefined;
 try {
-  operator = await OperatorProcess.start(cluster, { nodeArgs: args['operator-node-arg'] });
+  operator = await startOperator(cluster, { nodeArgs: args['operator-node-arg'] });
   const { admin } = cluster;
   await ensureNamespace(admin, namespaces.labelled, { 'istio-injection': 'enabled' });
   await ensureNamespace(admin, namespaces.selected);

@@ -19,26 +19,28 @@
 //
 // Writes bench/results/convergence.json and prints a one-line summary.
 import { parseArgs } from 'node:util';
-import { isJsonObject, type JsonObject } from '../src/inject/types.ts';
+import { isJsonObject } from '../src/inject/types.ts';
 import {
   adminUser,
   auditedRequests,
   countRequests,
+  createMeshInjection,
   deploymentInformer,
   deploymentManifest,
   ensureNamespace,
   forEachLimited,
-  OperatorProcess,
   operatorRequests,
   operatorUser,
   podState,
   startBenchCluster,
+  startOperator,
   sumSeries,
   waitFor,
   waitForServiceAccount,
   WRITE_VERBS,
   type BenchCluster,
   type DeploymentState,
+  type OperatorProcess,
 } from './lib/cluster.ts';
 import { positiveNumber, runContext, writeResult } from './lib/report.ts';
 
@@ -78,23 +80,6 @@ async function label(cluster: BenchCluster, namespace: string): Promise<void> {
   });
 }
 
-async function createMeshInjection(
-  cluster: BenchCluster,
-  namespace: string,
-  spec: JsonObject,
-): Promise<void> {
-  await cluster.admin.request({
-    method: 'POST',
-    path: `/apis/injection.mesh-injector.dev/v1alpha1/namespaces/${namespace}/meshinjections`,
-    body: {
-      apiVersion: 'injection.mesh-injector.dev/v1alpha1',
-      kind: 'MeshInjection',
-      metadata: { name: 'default', namespace },
-      spec,
-    },
-  });
-}
-
 async function meshInjectionConverged(cluster: BenchCluster, namespace: string): Promise<boolean> {
   const mi = await cluster.admin.request({
     path: `/apis/injection.mesh-injector.dev/v1alpha1/namespaces/${namespace}/meshinjections/default`,
@@ -122,8 +107,8 @@ const cluster = await startBenchCluster({ nodes });
 let operator: OperatorProcess | undefined;
 const deploymentsSeen = deploymentInformer(cluster.admin);
 try {
-  operator = await OperatorProcess.start(cluster, {
-    args: ['--max-concurrent-restarts=10000'],
+  operator = await startOperator(cluster, {
+    extraArgs: ['--max-concurrent-restarts=10000'],
     nodeArgs: args['operator-node-arg'],
   });
   deploymentsSeen.start();
@@ -135,8 +120,8 @@ try {
     await ensureNamespace(cluster.admin, namespace);
     await waitForServiceAccount(cluster.admin, namespace);
   }
-  await createMeshInjection(cluster, namespaces.baseline, { restartPolicy: 'Never' });
-  await createMeshInjection(cluster, namespaces.operator, {
+  await createMeshInjection(cluster.admin, namespaces.baseline, { restartPolicy: 'Never' });
+  await createMeshInjection(cluster.admin, namespaces.operator, {
     maxConcurrentRestarts: 1000,
     restartInterval: '0s',
   });

@@ -17,13 +17,14 @@ import {
   deploymentManifest,
   ensureNamespace,
   forEachLimited,
-  OperatorProcess,
   operatorRequests,
   startBenchCluster,
+  startOperator,
   sumSeries,
   waitFor,
   waitForServiceAccount,
   WRITE_VERBS,
+  type OperatorProcess,
 } from './lib/cluster.ts';
 import { mib, positiveNumber, runContext, writeResult } from './lib/report.ts';
 
@@ -54,7 +55,7 @@ const cluster = await startBenchCluster({ nodes });
 let operator: OperatorProcess | undefined;
 const deploymentsSeen = deploymentInformer(cluster.admin);
 try {
-  operator = await OperatorProcess.start(cluster, { nodeArgs: args['operator-node-arg'] });
+  operator = await startOperator(cluster, { nodeArgs: args['operator-node-arg'] });
   deploymentsSeen.start();
   await deploymentsSeen.waitForSync();
   const started = Date.now();

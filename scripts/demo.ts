@@ -4,19 +4,16 @@
 // the workloads until Converged; then it shows an injected pod. Everything is cleaned up on exit or Ctrl-C.
 //
 //   node scripts/demo.ts [--keep]     --keep: leave the cluster and operator running until Ctrl-C
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ensureControlPlaneBinaries } from '../test/controlplane/build.ts';
 import { startControlPlane, type ControlPlane } from '../test/controlplane/controlplane.ts';
+import { eventually, kubectl as kubectlOn } from '../test/support/k8s.ts';
+import { OperatorProcess } from '../test/support/operator-process.ts';
 import { isJsonObject, type JsonObject } from '../src/inject/types.ts';
 import { parseYamlDocuments, toYaml } from '../src/inject/yaml.ts';
 
 const { values: flags } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
-const root = new URL('../', import.meta.url).pathname;
 const demoNamespace = 'mesh-demo';
-const webhookPort = 19443;
-const metricsPort = 19080;
 
 const started = Date.now();
 let stepStarted = Date.now();
@@ -36,26 +33,16 @@ function done(detail = ''): void {
 }
 
 let cp: ControlPlane | undefined;
-let operator: ChildProcess | undefined;
-let operatorLog = '';
+let operator: OperatorProcess | undefined;
 
 async function cleanUp(): Promise<void> {
-  if (operator !== undefined && operator.exitCode === null) {
-    const exited = once(operator, 'exit');
-    operator.kill('SIGTERM');
-    await exited;
-  }
+  await operator?.stop();
   await cp?.stop();
 }
 
 function kubectl(args: readonly string[], input?: string): string {
   if (cp === undefined) throw new Error('no control plane');
-  const run = spawnSync(cp.kubectlPath, [`--kubeconfig=${cp.kubeconfigPath}`, ...args], {
-    encoding: 'utf8',
-    ...(input === undefined ? {} : { input }),
-  });
-  if (run.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed:\n${run.stderr}`);
-  return run.stdout;
+  return kubectlOn(cp, args, input);
 }
 
 function render(dir: string): JsonObject[] {
@@ -75,18 +62,13 @@ function apply(objects: readonly JsonObject[]): void {
   );
 }
 
+/** Polls every half second (the status lines below print as they change), three minutes unless told. */
 async function waitFor<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 180_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  return eventually(what, probe, { timeoutMs, intervalMs: 500 });
 }
 
 function getJson(args: readonly string[]): JsonObject {
@@ -161,40 +143,7 @@ async function main(): Promise<void> {
   done(`${applied.length} objects`);
 
   step('Run the operator (webhook, certificates, webhook configuration, namespace reconciler)');
-  operator = spawn(
-    process.execPath,
-    [
-      'src/cli/main.ts',
-      'operator',
-      `--kubeconfig=${cp.kubeconfigPath}`,
-      '--namespace=mesh-injector-system',
-      `--webhook-url=https://127.0.0.1:${webhookPort}/inject`,
-      `--webhook-address=127.0.0.1:${webhookPort}`,
-      `--metrics-address=127.0.0.1:${metricsPort}`,
-      '--leader-elect=false',
-      '--lame-duck=0s',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  operator.stdout?.on('data', (b: Buffer) => {
-    operatorLog += b.toString();
-  });
-  operator.stderr?.on('data', (b: Buffer) => {
-    operatorLog += b.toString();
-  });
-  const running = operator;
-  await waitFor(
-    'the operator to become ready',
-    async () => {
-      if (running.exitCode !== null) throw new Error(`the operator exited:\n${operatorLog.slice(-3000)}`);
-      const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      return ready ? true : undefined;
-    },
-    60_000,
-  );
+  operator = await OperatorProcess.launch(cp, { name: 'demo', leaderElect: false });
   const mwc = getJson(['get', 'mutatingwebhookconfiguration', 'mesh-injector-sidecar-injector']);
   const webhooks = Array.isArray(mwc.webhooks) ? mwc.webhooks.filter(isJsonObject) : [];
   done(`webhook ready; MutatingWebhookConfiguration with ${webhooks.length} entries and its caBundle`);
@@ -300,7 +249,8 @@ main()
   .then(() => process.exit(0))
   .catch(async (err: unknown) => {
     console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
-    if (operatorLog !== '') console.error(`operator log (last lines):\n${operatorLog.slice(-2000)}`);
+    const log = operator?.tail(2000) ?? '';
+    if (log !== '') console.error(`operator log (last lines):\n${log}`);
     await cleanUp();
     process.exit(1);
   });

@@ -1,25 +1,37 @@
 // What the cluster-scale benchmarks share: a control plane tuned for thousands of objects, with an audit log of
 // everything the operator's user does; the operator as its own process (`mesh-injector operator`, as users run
-// it); and the small tools to load the cluster and watch it converge.
+// it, through test/support/operator-process.ts); and the small tools to load the cluster and watch it converge.
 //
 // The operator authenticates as its own user (`mesh-injector`), so the API server's audit log attributes its
 // requests to it alone: writes are counted on the server side, not only by the operator's own metrics.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../test/controlplane/controlplane.ts';
+import {
+  appPodSpec,
+  create,
+  deployment,
+  eventually,
+  installCrd,
+  kubectl,
+  num,
+  operatorNamespace,
+} from '../../test/support/k8s.ts';
+import {
+  OperatorProcess,
+  waitForWebhookCaBundle,
+  type LaunchOptions,
+} from '../../test/support/operator-process.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../src/inject/types.ts';
 import { KubeClient, isAlreadyExists } from '../../src/kube/client.ts';
 import { httpListerWatcher, Informer } from '../../src/kube/informer.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
-export const root = new URL('../../', import.meta.url).pathname;
-export const operatorNamespace = 'mesh-injector-system';
+export { createMeshInjection, waitForServiceAccount } from '../../test/support/k8s.ts';
+export type { OperatorProcess } from '../../test/support/operator-process.ts';
+
 export const operatorUser = 'mesh-injector';
-const mwcName = 'mesh-injector-sidecar-injector';
 
 export const quietLogger = createLogger({ level: 'warn', fd: 2 });
 
@@ -92,24 +104,15 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     userAgent: 'mesh-injector-bench',
     requestTimeoutMs: 120_000,
   });
-  const kubectl = (...args: string[]): string => {
-    const run = spawnSync(cp.kubectlPath, [`--kubeconfig=${cp.kubeconfigPath}`, ...args], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (run.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${run.stderr}`);
-    return run.stdout;
-  };
   const operator = await cp.createUser(operatorUser, ['system:masters']);
-  kubectl('apply', '-f', join(root, 'crds/meshinjection.yaml'));
-  kubectl('wait', '--for=condition=Established', 'crd/meshinjections.injection.mesh-injector.dev');
+  await installCrd(admin);
   await ensureNamespace(admin, operatorNamespace);
   return {
     cp,
     admin,
     operatorKubeconfig: operator.kubeconfigPath,
     auditLogPath,
-    kubectl,
+    kubectl: (...args) => kubectl(cp, args),
     stop: async () => {
       await cp.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -117,47 +120,28 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
   };
 }
 
+/** Creates a namespace unless it exists. Many are created before any is waited for (waitForServiceAccount), so
+ * their ServiceAccounts are made meanwhile. */
 export async function ensureNamespace(
   client: KubeClient,
   name: string,
   labels: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   try {
-    await client.request({
-      method: 'POST',
-      path: '/api/v1/namespaces',
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels } } },
-    });
+    await create(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels } } });
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
 }
 
-/** Waits for the namespace's default ServiceAccount: pods are refused until it exists. */
-export async function waitForServiceAccount(client: KubeClient, namespace: string): Promise<void> {
-  await waitFor(`service account ${namespace}/default`, 60_000, async () => {
-    try {
-      await client.request({ path: `/api/v1/namespaces/${namespace}/serviceaccounts/default` });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
+/** `eventually` with the benchmarks' argument order (the timeout first, every wait being long). */
 export async function waitFor<T>(
   what: string,
   timeoutMs: number,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   intervalMs = 250,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return eventually(what, probe, { timeoutMs, intervalMs });
 }
 
 /** Runs `task` over `items` with at most `concurrency` at once; returns each item's duration in ms, in order. */
@@ -180,149 +164,28 @@ export async function forEachLimited<T>(
   return durations;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 // ---- the operator process
 
-export interface OperatorOptions {
-  /** More flags for `mesh-injector operator`. */
-  readonly args?: readonly string[];
-  /** Flags for node itself, e.g. `--cpu-prof`. */
-  readonly nodeArgs?: readonly string[];
-  /** The entry point; default the TypeScript source (src/cli/main.ts). */
-  readonly entry?: string;
-}
+export type BenchOperatorOptions = Omit<LaunchOptions, 'name' | 'kubeconfigPath'>;
 
-/** `mesh-injector operator` as its own process, with what the benchmarks read from it. */
-export class OperatorProcess {
-  readonly child: ChildProcess;
-  readonly metricsUrl: string;
-  #output = '';
-
-  private constructor(child: ChildProcess, metricsPort: number) {
-    this.child = child;
-    this.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    const keep = (b: Buffer): void => {
-      // The last 200 kB are enough to explain a failure.
-      this.#output = (this.#output + b.toString()).slice(-200_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+/** `mesh-injector operator` as the operator's user, once it is ready and its webhook configuration has a caBundle. */
+export async function startOperator(
+  cluster: BenchCluster,
+  options: BenchOperatorOptions = {},
+): Promise<OperatorProcess> {
+  const operator = await OperatorProcess.launch(cluster.cp, {
+    readyTimeoutMs: 120_000,
+    ...options,
+    name: 'bench-operator',
+    kubeconfigPath: cluster.operatorKubeconfig,
+  });
+  try {
+    await waitForWebhookCaBundle(cluster.admin, 120_000);
+  } catch (err) {
+    await operator.stop();
+    throw err;
   }
-
-  static async start(cluster: BenchCluster, options: OperatorOptions = {}): Promise<OperatorProcess> {
-    const webhookPort = await freePort();
-    const metricsPort = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        ...(options.nodeArgs ?? []),
-        options.entry ?? 'src/cli/main.ts',
-        'operator',
-        `--kubeconfig=${cluster.operatorKubeconfig}`,
-        `--namespace=${operatorNamespace}`,
-        `--webhook-url=https://127.0.0.1:${webhookPort}/inject`,
-        `--webhook-address=127.0.0.1:${webhookPort}`,
-        `--metrics-address=127.0.0.1:${metricsPort}`,
-        '--lame-duck=0s',
-        ...(options.args ?? []),
-      ],
-      { cwd: root, env: { ...process.env, POD_NAME: 'bench-operator' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const operator = new OperatorProcess(child, metricsPort);
-    await operator.waitServing(cluster.admin);
-    return operator;
-  }
-
-  get pid(): number {
-    if (this.child.pid === undefined) throw new Error('the operator process has no pid');
-    return this.child.pid;
-  }
-
-  output(): string {
-    return this.#output;
-  }
-
-  /** Until /readyz answers and the MutatingWebhookConfiguration carries a caBundle. */
-  async waitServing(admin: KubeClient): Promise<void> {
-    const readyz = this.metricsUrl.replace(/\/metrics$/, '/readyz');
-    await waitFor('the operator to be ready', 120_000, async () => {
-      if (this.child.exitCode !== null)
-        throw new Error(`the operator exited (${this.child.exitCode}):\n${this.#output.slice(-3000)}`);
-      try {
-        return (await fetch(readyz)).ok;
-      } catch {
-        return false;
-      }
-    });
-    await waitFor('the MutatingWebhookConfiguration with a caBundle', 120_000, async () => {
-      try {
-        const mwc = await admin.request({
-          path: `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${mwcName}`,
-        });
-        const hooks = Array.isArray(mwc.webhooks) ? mwc.webhooks.filter(isJsonObject) : [];
-        return (
-          hooks.length > 0 &&
-          hooks.every((h) => isJsonObject(h.clientConfig) && typeof h.clientConfig.caBundle === 'string')
-        );
-      } catch {
-        return false;
-      }
-    });
-  }
-
-  /** user + system CPU seconds so far, from /proc. */
-  cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at ") "; utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return ticks / 100;
-  }
-
-  /** Resident set size now, from /proc. */
-  rssBytes(): number {
-    return this.#procStatus('VmRSS');
-  }
-
-  /** The highest resident set size since the process started (the kernel's high-water mark). */
-  peakRssBytes(): number {
-    return this.#procStatus('VmHWM');
-  }
-
-  #procStatus(field: string): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
-    if (kb === undefined) throw new Error(`/proc/${this.pid}/status has no ${field}`);
-    return Number(kb) * 1024;
-  }
-
-  /** Every sample of the operator's /metrics, keyed by series (`name{labels}`). */
-  async metrics(): Promise<Map<string, number>> {
-    const text = await (await fetch(this.metricsUrl)).text();
-    const series = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      if (line === '' || line.startsWith('#')) continue;
-      const space = line.lastIndexOf(' ');
-      series.set(line.slice(0, space), Number(line.slice(space + 1)));
-    }
-    return series;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    await exited;
-  }
+  return operator;
 }
 
 /** Sum of every series of `name` whose labels contain each of `match` (e.g. `verb="patch"`). */
@@ -432,10 +295,6 @@ export interface DeploymentState {
   readonly kubectlRestartedAt: string | undefined;
 }
 
-function num(value: JsonValue | undefined): number {
-  return typeof value === 'number' ? value : 0;
-}
-
 export function deploymentState(raw: JsonObject): DeploymentState {
   const metadata = isJsonObject(raw.metadata) ? raw.metadata : {};
   const spec = isJsonObject(raw.spec) ? raw.spec : {};
@@ -506,36 +365,24 @@ export function podInformer(client: KubeClient): Informer<PodState> {
   });
 }
 
-/** A Deployment of `replicas` pods shaped like a typical app: two containers, probes, resources. */
+/** A Deployment of `replicas` pods shaped like a typical app: two containers, probes, resources; the API server's
+ * default rollout strategy. */
 export function deploymentManifest(namespace: string, name: string, replicas: number): JsonObject {
-  const labels = { app: name };
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace, labels },
-    spec: {
-      replicas,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: 'registry.example/app:1.0',
-              ports: [{ containerPort: 8080, protocol: 'TCP' }],
-              readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10 },
-              resources: { requests: { cpu: '10m', memory: '16Mi' } },
-            },
-            {
-              name: 'log-shipper',
-              image: 'registry.example/log-shipper:1.0',
-              resources: { requests: { cpu: '5m', memory: '8Mi' } },
-            },
-          ],
-          terminationGracePeriodSeconds: 0,
-        },
+  const podSpec = appPodSpec({
+    containers: [
+      {
+        name: 'app',
+        image: 'registry.example/app:1.0',
+        ports: [{ containerPort: 8080, protocol: 'TCP' }],
+        readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 10 },
+        resources: { requests: { cpu: '10m', memory: '16Mi' } },
       },
-    },
-  };
+      {
+        name: 'log-shipper',
+        image: 'registry.example/log-shipper:1.0',
+        resources: { requests: { cpu: '5m', memory: '8Mi' } },
+      },
+    ],
+  });
+  return deployment(namespace, name, replicas, { podSpec, strategy: null });
 }

@@ -1,9 +1,6 @@
 // Shared setup for the operator's integration tests: the MeshInjection CRD, a real injecting webhook (WebhookServer
 // + Injector per revision) reached by the kube-apiserver over TLS through MutatingWebhookConfigurations shaped like
 // Istio's, workload manifests, and a namespace reconciler to start and stop.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { load } from 'js-yaml';
 import { createCertificateAuthority, issueCertificate } from '../../src/certs/pki.ts';
 import {
   NamespaceReconciler,
@@ -11,9 +8,8 @@ import {
 } from '../../src/controller/namespace/reconciler.ts';
 import { Injector } from '../../src/inject/injector.ts';
 import { loadInjectorSettings } from '../../src/inject/settings.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../src/inject/types.ts';
-import { isAlreadyExists, KubeClient, resourcePath, type ResourceRef } from '../../src/kube/client.ts';
-import { mergePatch } from '../../src/kube/patch.ts';
+import { isJsonObject, type JsonObject } from '../../src/inject/types.ts';
+import { KubeClient, resourcePath, type ResourceRef } from '../../src/kube/client.ts';
 import { createLogger, parseLogLevel, type Logger } from '../../src/observability/logger.ts';
 import {
   createMetricsRegistry,
@@ -23,85 +19,12 @@ import {
 import { injectorAdmit } from '../../src/webhook/admit.ts';
 import { WebhookServer } from '../../src/webhook/server.ts';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.ts';
-import { eventually } from '../controlplane/helpers.ts';
+import { appPodSpec as podSpec, create, field, installCrd } from '../support/k8s.ts';
 
-export { eventually };
+// The generic helpers (create, createNamespace, deployment, field, installCrd, miRef, ...) are test/support's.
+export * from '../support/k8s.ts';
 
 export const logger: Logger = createLogger({ level: parseLogLevel(process.env.LOG_LEVEL, 'silent'), fd: 2 });
-
-const crdPath = join(import.meta.dirname, '..', '..', 'crds', 'meshinjection.yaml');
-
-export const miRef = (namespace: string): ResourceRef => ({
-  apiVersion: 'injection.mesh-injector.dev/v1alpha1',
-  resource: 'meshinjections',
-  namespace,
-  name: 'default',
-});
-
-/** Reads a nested field of a JSON object (undefined when any step is missing). */
-export function field(obj: JsonValue | undefined, ...path: string[]): JsonValue | undefined {
-  let at: JsonValue | undefined = obj;
-  for (const key of path) {
-    if (!isJsonObject(at)) return undefined;
-    at = at[key];
-  }
-  return at;
-}
-
-/** Creates the MeshInjection CRD from crds/ and waits until the API server serves it. */
-export async function installCrd(client: KubeClient): Promise<JsonObject> {
-  const crd = load(readFileSync(crdPath, 'utf8')) as JsonObject;
-  const ref: ResourceRef = { apiVersion: 'apiextensions.k8s.io/v1', resource: 'customresourcedefinitions' };
-  try {
-    await client.request({ method: 'POST', path: resourcePath(ref), body: crd });
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-  }
-  const name = field(crd, 'metadata', 'name');
-  if (typeof name !== 'string') throw new Error(`${crdPath}: no metadata.name`);
-  await eventually('the MeshInjection CRD to be established', async () => {
-    const live = await client.request({ path: resourcePath({ ...ref, name }) });
-    const conditions = field(live, 'status', 'conditions');
-    return (
-      Array.isArray(conditions) &&
-      conditions.some((c) => field(c, 'type') === 'Established' && field(c, 'status') === 'True')
-    );
-  });
-  // Discovery lags establishment a little; a list proves the resource is served.
-  await eventually('meshinjections to be listable', () =>
-    client.request({
-      path: resourcePath({ apiVersion: 'injection.mesh-injector.dev/v1alpha1', resource: 'meshinjections' }),
-    }),
-  );
-  return crd;
-}
-
-export async function create(client: KubeClient, obj: JsonObject, resource: string): Promise<JsonObject> {
-  const namespace = field(obj, 'metadata', 'namespace');
-  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : 'v1';
-  return client.request({
-    method: 'POST',
-    path: resourcePath({ apiVersion, resource, ...(typeof namespace === 'string' ? { namespace } : {}) }),
-    body: obj,
-  });
-}
-
-export async function createNamespace(
-  client: KubeClient,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<void> {
-  await create(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }, 'namespaces');
-}
-
-/** Sets (string) or removes (null) namespace labels. */
-export async function labelNamespace(
-  client: KubeClient,
-  name: string,
-  labels: Record<string, string | null>,
-): Promise<void> {
-  await mergePatch(client, { apiVersion: 'v1', resource: 'namespaces', name }, { metadata: { labels } });
-}
 
 /** An MWC for one revision, shaped like Istio's: namespace-label and object-label entries, URL client config. */
 export function revisionWebhookConfiguration(revision: string, url: string, caBundle: string): JsonObject {
@@ -218,26 +141,6 @@ export async function startInjectionEnvironment(
   }
 }
 
-const podSpec = (extra: JsonObject = {}): JsonObject => ({
-  terminationGracePeriodSeconds: 0,
-  containers: [{ name: 'app', image: 'example.com/app:1' }],
-  ...extra,
-});
-
-export function deployment(namespace: string, name: string, replicas = 1): JsonObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-      template: { metadata: { labels: { app: name } }, spec: podSpec() },
-    },
-  };
-}
-
 export function replicaSet(namespace: string, name: string, replicas = 1): JsonObject {
   return {
     apiVersion: 'apps/v1',
@@ -351,17 +254,6 @@ export async function startReconciler(
       await reconciler.stop();
     },
   };
-}
-
-export async function getMeshInjection(
-  client: KubeClient,
-  namespace: string,
-): Promise<JsonObject | undefined> {
-  try {
-    return await client.request({ path: resourcePath(miRef(namespace)) });
-  } catch {
-    return undefined;
-  }
 }
 
 export async function list(client: KubeClient, ref: ResourceRef): Promise<JsonObject[]> {

@@ -10,16 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import {
-  createAll,
-  createMeshInjection,
+  createFleet,
   createNamespace,
-  deployment,
   eventually,
-  freePort,
   installCrd,
   labelNamespace,
   labelsOf,
-  names,
   OperatorProcess,
   operatorNamespace,
   restartProblems,
@@ -27,7 +23,6 @@ import {
   RolloutSampler,
   secondsSince,
   waitConverged,
-  waitDeploymentsReady,
 } from './support.ts';
 
 const deploymentsPerNamespace = 4;
@@ -49,23 +44,9 @@ describe('kube-apiserver and etcd faults in the middle of a rollout', { timeout:
       extraFlags: { 'kube-controller-manager': ['--node-monitor-grace-period=5m'] },
     });
     client = new KubeClient(cp.kubeConfig, { qps: 200, burst: 400, requestTimeoutMs: 10_000 });
-    await installCrd(cp, client);
+    await installCrd(client);
     await createNamespace(client, operatorNamespace);
-    const webhookPort = await freePort();
-    operator = new OperatorProcess(cp, {
-      name: 'operator',
-      webhookPort,
-      metricsPort: await freePort(),
-    });
-    operator.start();
-    await eventually(
-      'the operator to be ready (certificate, webhook configuration)',
-      async () => {
-        const res = await fetch(`${operator.metricsUrl}/readyz`);
-        return res.ok;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    operator = await OperatorProcess.launch(cp, { name: 'operator' });
   });
 
   after(async () => {
@@ -80,13 +61,11 @@ describe('kube-apiserver and etcd faults in the middle of a rollout', { timeout:
    * enough to break something in the middle of it. Returns the sampler watching it, once the rollout has started.
    */
   async function startRollout(namespace: string): Promise<RolloutSampler> {
-    await createNamespace(client, namespace);
-    await createMeshInjection(client, namespace, { maxConcurrentRestarts, restartInterval: '3s' });
-    await createAll(
-      client,
-      names('web', deploymentsPerNamespace).map((name) => deployment(namespace, name)),
-    );
-    await waitDeploymentsReady(client, namespace, deploymentsPerNamespace);
+    await createFleet(client, namespace, {
+      prefix: 'web',
+      count: deploymentsPerNamespace,
+      spec: { maxConcurrentRestarts, restartInterval: '3s' },
+    });
     const sampler = new RolloutSampler(client, namespace).start();
     samplers.push(sampler);
     await labelNamespace(client, namespace, { 'istio-injection': 'enabled' });

@@ -18,11 +18,11 @@ import {
   annotationsOf,
   containerNames,
   create,
+  createMeshInjection,
   createNamespace,
   errorText,
   eventually,
   field,
-  freePort,
   installCrd,
   isInjected,
   labelsOf,
@@ -200,25 +200,10 @@ describe(
     before(async () => {
       cp = await startControlPlane({ nodes: 1 });
       client = new KubeClient(cp.kubeConfig, { qps: 200, burst: 400 });
-      await installCrd(cp, client);
+      await installCrd(client);
       await createNamespace(client, operatorNamespace);
-      const webhookPort = await freePort();
-      webhookUrl = `https://127.0.0.1:${webhookPort}/inject`;
-      operator = new OperatorProcess(cp, {
-        name: 'operator',
-        webhookPort,
-        metricsPort: await freePort(),
-        leaderElect: false,
-      });
-      operator.start();
-      await eventually(
-        'the operator to be ready',
-        async () => (await fetch(`${operator.metricsUrl}/readyz`)).ok,
-        {
-          timeoutMs: 60_000,
-          intervalMs: 500,
-        },
-      );
+      operator = await OperatorProcess.launch(cp, { name: 'operator', leaderElect: false });
+      webhookUrl = operator.servingUrl;
       const secret = await client.request({
         path: `/api/v1/namespaces/${operatorNamespace}/secrets/mesh-injector-webhook-tls`,
       });
@@ -239,19 +224,7 @@ describe(
 
       before(async () => {
         await createNamespace(client, namespace);
-        await client.request({
-          method: 'POST',
-          path: `/apis/injection.mesh-injector.dev/v1alpha1/namespaces/${namespace}/meshinjections`,
-          body: {
-            apiVersion: 'injection.mesh-injector.dev/v1alpha1',
-            kind: 'MeshInjection',
-            metadata: { name: 'default', namespace },
-            spec: good,
-          },
-        });
-        const mi = await client.request({
-          path: `/apis/injection.mesh-injector.dev/v1alpha1/namespaces/${namespace}/meshinjections/default`,
-        });
+        const mi = await createMeshInjection(client, namespace, good);
         generation = Number(field(mi, 'metadata', 'generation'));
       });
 

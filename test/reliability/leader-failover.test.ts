@@ -8,16 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import {
-  createAll,
-  createMeshInjection,
+  createFleet,
   createNamespace,
-  deployment,
   eventually,
   field,
-  freePort,
+  freePorts,
   installCrd,
   labelNamespace,
-  names,
   OperatorProcess,
   operatorNamespace,
   restartProblems,
@@ -26,7 +23,6 @@ import {
   secondsSince,
   text,
   waitConverged,
-  waitDeploymentsReady,
 } from './support.ts';
 
 const namespace = 'shop';
@@ -51,22 +47,22 @@ describe('leader failover in the middle of a rollout', { timeout: 10 * 60_000 },
   before(async () => {
     cp = await startControlPlane({ nodes: 2 });
     client = new KubeClient(cp.kubeConfig, { qps: 200, burst: 400 });
-    await installCrd(cp, client);
+    await installCrd(client);
     await createNamespace(client, operatorNamespace);
     // Both replicas configure the webhook to call replica b, the one that survives: admission keeps working
     // across the failover, so what is tested is the reconciler's handover alone.
-    const bPort = await freePort();
-    const webhookUrl = `https://127.0.0.1:${bPort}/inject`;
+    const [aWebhook, aMetrics, bWebhook, bMetrics] = (await freePorts(4)) as [number, number, number, number];
+    const webhookUrl = `https://127.0.0.1:${bWebhook}/inject`;
     a = new OperatorProcess(cp, {
       name: 'replica-a',
-      webhookPort: await freePort(),
-      metricsPort: await freePort(),
+      webhookPort: aWebhook,
+      metricsPort: aMetrics,
       webhookUrl,
     });
     b = new OperatorProcess(cp, {
       name: 'replica-b',
-      webhookPort: bPort,
-      metricsPort: await freePort(),
+      webhookPort: bWebhook,
+      metricsPort: bMetrics,
       webhookUrl,
     });
     a.start();
@@ -75,20 +71,13 @@ describe('leader failover in the middle of a rollout', { timeout: 10 * 60_000 },
       intervalMs: 500,
     });
     b.start();
-    for (const replica of [a, b]) {
-      await eventually(
-        `${replica.options.name} to be ready`,
-        async () => (await fetch(`${replica.metricsUrl}/readyz`)).ok,
-        { timeoutMs: 60_000, intervalMs: 500 },
-      );
-    }
-    await createNamespace(client, namespace);
-    await createMeshInjection(client, namespace, { maxConcurrentRestarts, restartInterval: '0s' });
-    await createAll(
-      client,
-      names('svc', deployments).map((name) => deployment(namespace, name)),
-    );
-    await waitDeploymentsReady(client, namespace, deployments, 180_000);
+    for (const replica of [a, b]) await replica.waitReady();
+    await createFleet(client, namespace, {
+      prefix: 'svc',
+      count: deployments,
+      spec: { maxConcurrentRestarts, restartInterval: '0s' },
+      timeoutMs: 180_000,
+    });
   });
 
   after(async () => {

@@ -12,15 +12,11 @@ import { startControlPlane, type ControlPlane } from '../controlplane/controlpla
 import { KubeClient } from '../../src/kube/client.ts';
 import {
   caseSeed,
-  createAll,
-  createMeshInjection,
+  createFleet,
   createNamespace,
-  deployment,
   eventually,
-  freePort,
   installCrd,
   labelNamespace,
-  names,
   OperatorProcess,
   operatorNamespace,
   restartProblems,
@@ -30,8 +26,7 @@ import {
   seededRandom,
   text,
   waitConverged,
-  waitDeploymentsReady,
-  type ExitInfo,
+  type ExitStatus,
 } from './support.ts';
 
 const namespace = 'fleet';
@@ -58,31 +53,19 @@ describe(
     before(async () => {
       cp = await startControlPlane({ nodes: 3 });
       client = new KubeClient(cp.kubeConfig, { qps: 200, burst: 400 });
-      await installCrd(cp, client);
+      await installCrd(client);
       await createNamespace(client, operatorNamespace);
-      operator = new OperatorProcess(cp, {
+      operator = await OperatorProcess.launch(cp, {
         name: 'operator',
-        webhookPort: await freePort(),
-        metricsPort: await freePort(),
         // A restarted process leads at once: what is tested is its memory loss, not the lease (leader-failover is).
         leaderElect: false,
       });
-      operator.start();
-      await eventually(
-        'the operator to be ready',
-        async () => (await fetch(`${operator.metricsUrl}/readyz`)).ok,
-        {
-          timeoutMs: 60_000,
-          intervalMs: 500,
-        },
-      );
-      await createNamespace(client, namespace);
-      await createMeshInjection(client, namespace, { maxConcurrentRestarts, restartInterval: '0s' });
-      await createAll(
-        client,
-        names('app', deployments).map((name) => deployment(namespace, name)),
-      );
-      await waitDeploymentsReady(client, namespace, deployments, 240_000);
+      await createFleet(client, namespace, {
+        prefix: 'app',
+        count: deployments,
+        spec: { maxConcurrentRestarts, restartInterval: '0s' },
+        timeoutMs: 240_000,
+      });
     });
 
     after(async () => {
@@ -105,7 +88,7 @@ describe(
       const started = Date.now();
       await labelNamespace(client, namespace, { 'istio-injection': 'enabled' });
 
-      const exits: ExitInfo[] = [];
+      const exits: ExitStatus[] = [];
       const killedAt: string[] = [];
       for (const point of points) {
         const s = sampler;

@@ -1,10 +1,9 @@
-// Shared machinery of the reliability tier: the operator as its own process (killed, frozen and restarted at will),
-// workloads to roll, the checks every case ends with (converged, every pod injected, one restart per workload,
-// pacing never exceeded), and the fault injectors the control plane does not have itself (etcd compaction, a TCP
-// proxy that cuts the operator off from the API server).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// Shared machinery of the reliability tier: workloads to roll, the checks every case ends with (converged, every pod
+// injected, one restart per workload, pacing never exceeded), and the fault injectors the control plane does not
+// have itself (etcd compaction, a TCP proxy that cuts the operator off from the API server). The operator process
+// and the generic Kubernetes helpers live in test/support/ and are re-exported here for the cases.
 import { once } from 'node:events';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,32 +11,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dump, load } from 'js-yaml';
 
 import type { ControlPlane } from '../controlplane/controlplane.ts';
-import { eventually } from '../controlplane/helpers.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../src/inject/types.ts';
+import { isAlreadyExists, resourcePath, type KubeClient, type ResourceRef } from '../../src/kube/client.ts';
 import {
-  isAlreadyExists,
-  resourceForKind,
-  resourcePath,
-  type KubeClient,
-  type ResourceRef,
-} from '../../src/kube/client.ts';
-import { mergePatch } from '../../src/kube/patch.ts';
+  create,
+  createMeshInjection,
+  createNamespace,
+  deployment,
+  errorText,
+  eventually,
+  field,
+  getMeshInjection,
+  num,
+  objects,
+  text,
+} from '../support/k8s.ts';
 
-export { eventually };
+export * from '../support/k8s.ts';
+export { metricSum, OperatorProcess, type ExitStatus } from '../support/operator-process.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-export const operatorNamespace = 'mesh-injector-system';
 export const restartedForAnnotation = 'injection.mesh-injector.dev/restarted-for';
 export const restartedAtAnnotation = 'injection.mesh-injector.dev/restarted-at';
 export const templateRestartedAtAnnotation = 'kubectl.kubernetes.io/restartedAt';
 export const sidecarStatusAnnotation = 'sidecar.istio.io/status';
 
-export const miRef = (namespace: string): ResourceRef => ({
-  apiVersion: 'injection.mesh-injector.dev/v1alpha1',
-  resource: 'meshinjections',
-  namespace,
-  name: 'default',
-});
 export const deploymentsRef = (namespace: string): ResourceRef => ({
   apiVersion: 'apps/v1',
   resource: 'deployments',
@@ -46,28 +43,6 @@ export const deploymentsRef = (namespace: string): ResourceRef => ({
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small readers
-
-/** A nested field of a JSON value, undefined as soon as a step is missing. */
-export function field(value: JsonValue | undefined, ...path: string[]): JsonValue | undefined {
-  let at = value;
-  for (const key of path) {
-    if (!isJsonObject(at)) return undefined;
-    at = Object.hasOwn(at, key) ? at[key] : undefined;
-  }
-  return at;
-}
-
-export function text(value: JsonValue | undefined): string {
-  return typeof value === 'string' ? value : '';
-}
-
-export function num(value: JsonValue | undefined): number {
-  return typeof value === 'number' ? value : 0;
-}
-
-export function objects(value: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(value) ? value.filter(isJsonObject) : [];
-}
 
 export function nameOf(obj: JsonObject): string {
   return text(field(obj, 'metadata', 'name'));
@@ -81,10 +56,6 @@ export function annotationsOf(obj: JsonObject): JsonObject {
 export function labelsOf(obj: JsonObject): JsonObject {
   const labels = field(obj, 'metadata', 'labels');
   return isJsonObject(labels) ? labels : {};
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A deterministic generator (mulberry32), so a failing run can be repeated from its printed seed. */
@@ -111,260 +82,12 @@ export function caseSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
 }
 
-/** A loopback port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 export function secondsSince(startMs: number): number {
   return Math.round((Date.now() - startMs) / 100) / 10;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The operator process
-
-export interface OperatorProcessOptions {
-  /** POD_NAME, the prefix of its leader identity. */
-  readonly name: string;
-  readonly webhookPort: number;
-  readonly metricsPort: number;
-  /** Where the MWC points; default this replica's own webhook. */
-  readonly webhookUrl?: string;
-  /** Default the control plane's admin kubeconfig. */
-  readonly kubeconfigPath?: string;
-  readonly leaderElect?: boolean;
-  readonly extraArgs?: readonly string[];
-}
-
-export interface ExitInfo {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-const liveOperators = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/**
- * `mesh-injector operator` as users run it, restartable: every run appends to the same output, so assertions (and
- * failure reports) see the whole story. The process dies with the test process.
- */
-export class OperatorProcess {
-  readonly options: OperatorProcessOptions;
-  readonly #cp: ControlPlane;
-  #child: ChildProcess | undefined;
-  #exited: Promise<ExitInfo> = Promise.resolve({ code: null, signal: null });
-  #output = '';
-  #runs = 0;
-  /** Everything the process printed, also on disk (kept with the control plane's files when asked to). */
-  readonly logPath: string;
-
-  constructor(cp: ControlPlane, options: OperatorProcessOptions) {
-    this.#cp = cp;
-    this.options = options;
-    this.logPath = join(cp.dir, 'logs', `operator-${options.name}.log`);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('exit', () => {
-        for (const child of liveOperators) child.kill('SIGKILL');
-      });
-    }
-  }
-
-  get running(): boolean {
-    return this.#child !== undefined;
-  }
-
-  get pid(): number | undefined {
-    return this.#child?.pid;
-  }
-
-  get runs(): number {
-    return this.#runs;
-  }
-
-  get metricsUrl(): string {
-    return `http://127.0.0.1:${this.options.metricsPort}`;
-  }
-
-  start(): void {
-    if (this.#child !== undefined) throw new Error(`operator ${this.options.name} is already running`);
-    const o = this.options;
-    const args = [
-      'src/cli/main.ts',
-      'operator',
-      `--kubeconfig=${o.kubeconfigPath ?? this.#cp.kubeconfigPath}`,
-      `--namespace=${operatorNamespace}`,
-      `--webhook-url=${o.webhookUrl ?? `https://127.0.0.1:${o.webhookPort}/inject`}`,
-      `--webhook-address=127.0.0.1:${o.webhookPort}`,
-      `--metrics-address=127.0.0.1:${o.metricsPort}`,
-      `--leader-elect=${(o.leaderElect ?? true) ? 'true' : 'false'}`,
-      '--lame-duck=0s',
-      '--log-level=info',
-      ...(o.extraArgs ?? []),
-    ];
-    this.#runs += 1;
-    this.#append(`\n=== ${o.name} run ${this.#runs} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, args, {
-      cwd: root,
-      env: { ...process.env, POD_NAME: o.name },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const append = (b: Buffer): void => {
-      this.#append(b.toString());
-    };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
-    liveOperators.add(child);
-    this.#child = child;
-    this.#exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        liveOperators.delete(child);
-        if (this.#child === child) this.#child = undefined;
-        this.#append(
-          `=== ${o.name} run ${this.#runs} exited: code ${String(code)} signal ${String(signal)}\n`,
-        );
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  #append(chunk: string): void {
-    this.#output += chunk;
-    try {
-      appendFileSync(this.logPath, chunk);
-    } catch {
-      // The control plane's directory is gone (stopped): memory keeps the output.
-    }
-  }
-
-  /** Resolves with how the current run ended (at once when not running). */
-  get exited(): Promise<ExitInfo> {
-    return this.#exited;
-  }
-
-  /** Sends `signal` and waits for the exit. */
-  async kill(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<ExitInfo> {
-    const child = this.#child;
-    if (child === undefined) return this.#exited;
-    const exited = this.#exited;
-    child.kill(signal);
-    return exited;
-  }
-
-  /** SIGTERM, then SIGKILL if the process has not exited within `graceMs` (a cleanup must never hang). */
-  async stop(graceMs = 10_000): Promise<ExitInfo> {
-    const child = this.#child;
-    if (child === undefined) return this.#exited;
-    const exited = this.#exited;
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** SIGSTOP: the process keeps its sockets and answers nothing. */
-  pause(): void {
-    this.#child?.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.#child?.kill('SIGCONT');
-  }
-
-  output(): string {
-    return this.#output;
-  }
-
-  tail(chars = 4000): string {
-    return this.#output.slice(-chars);
-  }
-
-  /** Every JSON log record so far. */
-  records(): JsonObject[] {
-    const out: JsonObject[] = [];
-    for (const line of this.#output.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const record = JSON.parse(line) as JsonValue;
-        if (isJsonObject(record)) out.push(record);
-      } catch {
-        // A line cut by a kill: not a record.
-      }
-    }
-    return out;
-  }
-
-  /** The `msg` of every JSON log record so far. */
-  messages(): string[] {
-    return this.records().map((r) => text(r.msg));
-  }
-
-  /** GET /healthz on the metrics port: the status, or undefined when nothing answered within `timeoutMs`. */
-  async healthz(timeoutMs = 3000): Promise<number | undefined> {
-    try {
-      const res = await fetch(`${this.metricsUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
-      await res.text();
-      return res.status;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async metrics(): Promise<string> {
-    const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
-    return res.text();
-  }
-}
-
-/** Sum of the samples of `name` whose labels include every pair in `labels` (Prometheus text format). */
-export function metricSum(
-  exposition: string,
-  name: string,
-  labels: Readonly<Record<string, string>> = {},
-): number {
-  let total = 0;
-  for (const line of exposition.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const present = new Map<string, string>();
-    for (const pair of (match[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      present.set(pair[1] ?? '', pair[2] ?? '');
-    }
-    if (Object.entries(labels).every(([k, v]) => present.get(k) === v)) total += Number(match[4]);
-  }
-  return total;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Cluster setup
-
-export function kubectl(cp: ControlPlane, ...args: string[]): string {
-  const run = spawnSync(cp.kubectlPath, [`--kubeconfig=${cp.kubeconfigPath}`, ...args], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${run.stderr}`);
-  return run.stdout;
-}
-
-/** Installs the MeshInjection CRD from crds/ and waits until it is served. */
-export async function installCrd(cp: ControlPlane, client: KubeClient): Promise<void> {
-  kubectl(cp, 'apply', '-f', join(root, 'crds', 'meshinjection.yaml'));
-  kubectl(cp, 'wait', '--for=condition=Established', 'crd/meshinjections.injection.mesh-injector.dev');
-  await eventually('meshinjections to be listable', () =>
-    client.request({
-      path: resourcePath({ apiVersion: 'injection.mesh-injector.dev/v1alpha1', resource: 'meshinjections' }),
-    }),
-  );
-}
 
 /** The admin kubeconfig with another server address (a proxy in front of the API server). */
 export function kubeconfigVia(cp: ControlPlane, server: string, fileName: string): string {
@@ -375,18 +98,6 @@ export function kubeconfigVia(cp: ControlPlane, server: string, fileName: string
   const path = join(cp.dir, fileName);
   writeFileSync(path, dump(config), { mode: 0o600 });
   return path;
-}
-
-export async function create(client: KubeClient, obj: JsonObject): Promise<JsonObject> {
-  const apiVersion = text(obj.apiVersion);
-  const kind = text(obj.kind);
-  const namespace = text(field(obj, 'metadata', 'namespace'));
-  const resource = resourceForKind(kind);
-  return client.request({
-    method: 'POST',
-    path: resourcePath({ apiVersion, resource, ...(namespace === '' ? {} : { namespace }) }),
-    body: obj,
-  });
 }
 
 /** Creates `objs` a few at a time (an AlreadyExists is fine: setup may be re-run by a retry). */
@@ -409,73 +120,33 @@ export async function createAll(
   await Promise.all(Array.from({ length: Math.min(parallel, objs.length) }, worker));
 }
 
-export async function createNamespace(
-  client: KubeClient,
-  name: string,
-  labels: Readonly<Record<string, string>> = {},
-): Promise<void> {
-  await create(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels } } });
-  // Pods are refused until the namespace's default ServiceAccount exists.
-  await eventually(`service account ${name}/default`, () =>
-    client.request({ path: `/api/v1/namespaces/${name}/serviceaccounts/default` }),
-  );
-}
-
-/** Sets (string) or removes (null) namespace labels. */
-export async function labelNamespace(
-  client: KubeClient,
-  name: string,
-  labels: Readonly<Record<string, string | null>>,
-): Promise<void> {
-  await mergePatch(
-    client,
-    { apiVersion: 'v1', resource: 'namespaces', name },
-    { metadata: { labels: { ...labels } } },
-  );
-}
-
-/** The MeshInjection of `namespace`, created by the test before the label so the spec (pacing) is ours. */
-export async function createMeshInjection(
-  client: KubeClient,
-  namespace: string,
-  spec: JsonObject,
-): Promise<void> {
-  await client.request({
-    method: 'POST',
-    path: resourcePath({ apiVersion: miRef(namespace).apiVersion, resource: 'meshinjections', namespace }),
-    body: {
-      apiVersion: 'injection.mesh-injector.dev/v1alpha1',
-      kind: 'MeshInjection',
-      metadata: { name: 'default', namespace },
-      spec,
-    },
-  });
-}
-
-export function deployment(namespace: string, name: string, replicas = 1): JsonObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          terminationGracePeriodSeconds: 0,
-          containers: [{ name: 'app', image: 'example.com/app:1' }],
-        },
-      },
-    },
-  };
-}
-
 /** Zero-padded names, so lists sort the way they were created. */
 export function names(prefix: string, count: number): string[] {
   const width = String(count - 1).length;
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(width, '0')}`);
+}
+
+/**
+ * A namespace not yet in the mesh with `count` Deployments named `<prefix>-NN`, rolled out, and its MeshInjection
+ * created with `spec` (the test's pacing) before any label.
+ */
+export async function createFleet(
+  client: KubeClient,
+  namespace: string,
+  fleet: {
+    readonly prefix: string;
+    readonly count: number;
+    readonly spec: JsonObject;
+    readonly timeoutMs?: number;
+  },
+): Promise<void> {
+  await createNamespace(client, namespace);
+  await createMeshInjection(client, namespace, fleet.spec);
+  await createAll(
+    client,
+    names(fleet.prefix, fleet.count).map((name) => deployment(namespace, name)),
+  );
+  await waitDeploymentsReady(client, namespace, fleet.count, fleet.timeoutMs);
 }
 
 /** Whether `kubectl rollout status` would call this Deployment's rollout finished (written apart from the
@@ -543,17 +214,6 @@ export function isInjected(pod: JsonObject, revision = 'default'): boolean {
   );
 }
 
-export async function readMeshInjection(
-  client: KubeClient,
-  namespace: string,
-): Promise<JsonObject | undefined> {
-  try {
-    return await client.request({ path: resourcePath(miRef(namespace)) });
-  } catch {
-    return undefined;
-  }
-}
-
 export function condition(mi: JsonObject | undefined, type: string): JsonObject | undefined {
   return objects(field(mi, 'status', 'conditions')).find((c) => c.type === type);
 }
@@ -573,7 +233,7 @@ export async function waitConverged(
     return await eventually(
       `${namespace}: Converged with ${pods}/${pods} pods injected`,
       async () => {
-        const mi = await readMeshInjection(client, namespace);
+        const mi = await getMeshInjection(client, namespace);
         const status = field(mi, 'status');
         const converged = condition(mi, 'Converged');
         const live = await livePods(client, namespace);
@@ -602,7 +262,7 @@ export async function waitConverged(
 export async function describeNamespace(client: KubeClient, namespace: string): Promise<string> {
   try {
     const lines: string[] = [];
-    const mi = await readMeshInjection(client, namespace);
+    const mi = await getMeshInjection(client, namespace);
     for (const c of objects(field(mi, 'status', 'conditions'))) {
       lines.push(`condition ${text(c.type)}=${text(c.status)} ${text(c.reason)}: ${text(c.message)}`);
     }

@@ -20,7 +20,7 @@ import {
   deployment,
   eventually,
   field,
-  freePort,
+  getMeshInjection,
   installCrd,
   kubeconfigVia,
   labelNamespace,
@@ -29,7 +29,6 @@ import {
   objects,
   OperatorProcess,
   operatorNamespace,
-  readMeshInjection,
   restartProblems,
   restartRecords,
   secondsSince,
@@ -47,26 +46,15 @@ describe('watch history compacted while the operator was disconnected', { timeou
   before(async () => {
     cp = await startControlPlane({ nodes: 2, extraFlags: { 'kube-apiserver': ['--watch-cache=false'] } });
     client = new KubeClient(cp.kubeConfig, { qps: 200, burst: 400 });
-    await installCrd(cp, client);
+    await installCrd(client);
     await createNamespace(client, operatorNamespace);
     proxy = await ApiServerProxy.start(cp.url);
-    operator = new OperatorProcess(cp, {
+    operator = await OperatorProcess.launch(cp, {
       name: 'operator',
-      webhookPort: await freePort(),
-      metricsPort: await freePort(),
       kubeconfigPath: kubeconfigVia(cp, proxy.url, 'operator-via-proxy.kubeconfig'),
       // One replica that always leads: this case is about its watches, not its lease.
       leaderElect: false,
     });
-    operator.start();
-    await eventually(
-      'the operator to be ready',
-      async () => (await fetch(`${operator.metricsUrl}/readyz`)).ok,
-      {
-        timeoutMs: 60_000,
-        intervalMs: 500,
-      },
-    );
   });
 
   after(async () => {
@@ -141,7 +129,7 @@ describe('watch history compacted while the operator was disconnected', { timeou
     await eventually(
       'the steady namespace report to list exactly the Deployments that exist',
       async () => {
-        const mi = await readMeshInjection(client, 'steady');
+        const mi = await getMeshInjection(client, 'steady');
         const rows = objects(field(mi, 'status', 'workloads')).map((r) => `${text(r.kind)}/${text(r.name)}`);
         return JSON.stringify(rows.sort()) === JSON.stringify(['Deployment/added', 'Deployment/web-0']);
       },
