@@ -4,9 +4,9 @@
 // come and go, so events are tied to transitions, not to reconciles:
 // - a workload gets `RestartSkipped` or `ManualRestartRequired` when it enters that state, or its reason changes;
 //   while it stays there, nothing more is said (its status row carries the details);
-// - `restartPolicy: Never` is a choice about the whole namespace: besides each workload's own `RestartSkipped`
-//   (once, so `kubectl describe` on the workload says why it still lacks the sidecar), the MeshInjection gets one
-//   `RestartPolicyNever` event when workloads start waiting under it, the summary a person reads first.
+// - `restartPolicy: Never` is a choice about the whole namespace, so it gets one `RestartPolicyNever` event on the
+//   MeshInjection when workloads start waiting under it, and none per workload: with Never the operator neither
+//   restarts nor chases them, and a thousand identical events would only bury the ones that matter.
 //
 // What was reported lives in the reconciler's memory, keyed by workload, so nothing depends on how many rows the
 // status can hold. A new leader starts from the stored status rows, which is where the previous one left off (at
@@ -77,13 +77,14 @@ export function transitionEvents(
     if (d.reason === 'RestartPolicyNever') {
       underNever++;
       podsUnderNever += d.group.counts.missing + d.group.counts.stale;
+      continue;
     }
     if (d.state !== 'Skipped' && d.state !== 'ManualActionRequired') continue;
     if (previous.workloads.get(id) === now) continue;
     events.push({
       regarding: 'workload',
       decision: d,
-      type: d.reason === 'Excluded' || d.reason === 'RestartPolicyNever' ? 'Normal' : 'Warning',
+      type: d.reason === 'Excluded' ? 'Normal' : 'Warning',
       reason: d.state === 'Skipped' ? 'RestartSkipped' : 'ManualRestartRequired',
       message: `${d.reason}: ${d.message}`,
     });
