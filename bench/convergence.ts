@@ -16,8 +16,9 @@
 //
 //   ./node_modules/.bin/node bench/convergence.ts [--deployments 1000] [--replicas 2] [--nodes 10]
 //                                                [--paced-minutes 3] [--skip-paced] [--operator-first]
+//                                                [--timeout-minutes 45] [--result-name convergence]
 //
-// Writes bench/results/convergence.json and prints a one-line summary.
+// Writes bench/results/<result-name>.json and prints a one-line summary.
 import { parseArgs } from 'node:util';
 import { isJsonObject } from '../src/inject/types.ts';
 import {
@@ -54,8 +55,14 @@ const { values: args } = parseArgs({
     'skip-paced': { type: 'boolean', default: false },
     'operator-first': { type: 'boolean', default: false },
     'timeout-minutes': { type: 'string', default: '45' },
+    // Another name for the result file, so a run at another scale does not replace the headline one.
+    'result-name': { type: 'string', default: 'convergence' },
   },
 });
+if (!/^[a-z0-9][a-z0-9-]*$/.test(args['result-name']))
+  throw new Error(
+    `--result-name: lower-case letters, digits and dashes only, got ${JSON.stringify(args['result-name'])}`,
+  );
 const deployments = positiveNumber('deployments', args.deployments);
 const replicas = positiveNumber('replicas', args.replicas);
 const nodes = positiveNumber('nodes', args.nodes);
@@ -367,7 +374,7 @@ try {
     operatorRssMiB: Number((operator.rssBytes() / 1024 / 1024).toFixed(1)),
     ...context,
   };
-  writeResult('convergence', result);
+  writeResult(args['result-name'], result);
   console.log(
     `convergence: ${deployments}x${replicas} operator ${operatorPhase.secondsToRolledOut} s vs kubectl rollout ` +
       `restart ${baseline.secondsToRolledOut} s, ratio ${ratio} (target <= ${target}); ` +
