@@ -5,7 +5,14 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'test/controlplane/**/*.go']),
+  globalIgnores([
+    'dist/',
+    'node_modules/',
+    'coverage/',
+    '.tmp/',
+    'bench/results/',
+    'test/controlplane/**/*.go',
+  ]),
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
