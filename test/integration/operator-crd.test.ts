@@ -5,6 +5,7 @@ import { request, type RequestOptions } from 'node:https';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { checkCommand } from '../../src/cli/check.ts';
+import { rolloutProgress, workloadView } from '../../src/controller/namespace/workload.ts';
 import type { JsonObject } from '../../src/inject/types.ts';
 import { apiStatus, KubeClient, resourcePath } from '../../src/kube/client.ts';
 import { patchStatus } from '../../src/kube/patch.ts';
@@ -12,6 +13,7 @@ import { startControlPlane, type ControlPlane } from '../controlplane/controlpla
 import {
   create,
   createNamespace,
+  eventually,
   field,
   installCrd,
   miRef,
@@ -291,17 +293,20 @@ describe('MeshInjection CRD and mesh-injector check', () => {
         },
         'clusterrolebindings',
       );
-      // Wait until every Deployment has its pod.
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const pods = await client.request({ path: '/api/v1/pods' });
-        const running = (pods.items as JsonObject[]).filter(
-          (p) => field(p, 'status', 'phase') === 'Running',
-        ).length;
-        if (running >= 5) break;
-        if (Date.now() > deadline) assert.fail(`only ${running} of 5 pods running`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      // Wait until every Deployment has its pod and, by the rule `check` itself applies, a finished rollout:
+      // a pod Running before the deployment controller reports the rollout done would make `check` answer
+      // "wait (RolloutInProgress)" instead of the action under test.
+      await eventually(
+        'all five Deployments running and rolled out',
+        async () => {
+          const list = await client.request({ path: '/apis/apps/v1/deployments' });
+          const deployments = (list.items as JsonObject[])
+            .map(workloadView)
+            .filter((d) => d.metadata.namespace.startsWith('check-'));
+          return deployments.length === 5 && deployments.every((d) => rolloutProgress(d).complete);
+        },
+        { timeoutMs: 60_000 },
+      );
     });
 
     it('the viewer can read but not write', async () => {
