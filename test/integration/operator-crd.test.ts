@@ -300,8 +300,9 @@ describe('MeshInjection CRD and mesh-injector check', () => {
         'all five Deployments running and rolled out',
         async () => {
           const list = await client.request({ path: '/apis/apps/v1/deployments' });
+          // List items carry no kind or apiVersion; the view needs them to judge the rollout as a Deployment's.
           const deployments = (list.items as JsonObject[])
-            .map(workloadView)
+            .map((item) => workloadView({ ...item, apiVersion: 'apps/v1', kind: 'Deployment' }))
             .filter((d) => d.metadata.namespace.startsWith('check-'));
           return deployments.length === 5 && deployments.every((d) => rolloutProgress(d).complete);
         },
