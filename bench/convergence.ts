@@ -318,13 +318,25 @@ try {
     const pacedStart = Date.now();
     await label(cluster, namespaces.paced);
     const capMs = pacedMinutes * 60_000;
+    // The window ends at the cap, or once every Deployment has rolled out and the MeshInjection says Converged.
+    let convergedAt = 0;
     await waitFor(
       'the paced window',
       capMs + 60_000,
-      () => Date.now() - pacedStart >= capMs || pacedWatch.doneAt.size === deployments,
+      async () => {
+        if (Date.now() - pacedStart >= capMs) return true;
+        if (pacedWatch.doneAt.size < deployments) return false;
+        if (await meshInjectionConverged(cluster, namespaces.paced)) convergedAt = Date.now();
+        return convergedAt !== 0;
+      },
       1000,
     );
     const watchedSeconds = secondsSince(pacedStart);
+    // Status writes trail the last rollout; give them a moment, then count what the operator sent.
+    if (convergedAt !== 0) await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const pacedAudited = operatorRequests(cluster.auditLogPath, pacedStart, Date.now());
+    const pacedWrites = pacedAudited.filter((e) => WRITE_VERBS.has(e.verb));
+    const pacedNamespaceWrites = pacedWrites.filter((e) => e.namespace === namespaces.paced);
     const restartedAt = deploymentsSeen
       .byNamespace(namespaces.paced)
       .map((d) => (d.operatorRestartedAt === undefined ? Number.NaN : Date.parse(d.operatorRestartedAt)))
@@ -341,6 +353,13 @@ try {
       watchedSeconds,
       restartsStarted: restarted,
       rolledOut: pacedWatch.doneAt.size,
+      // Measured, not extrapolated, when the whole namespace converged inside the window.
+      secondsToConverged: convergedAt === 0 ? null : Number(((convergedAt - pacedStart) / 1000).toFixed(1)),
+      auditedRequests: pacedAudited.length,
+      auditedWrites: pacedWrites.length,
+      writesInNamespace: pacedNamespaceWrites.length,
+      writesPerRestart: restarted > 0 ? Number((pacedWrites.length / restarted).toFixed(2)) : null,
+      requestsByVerbAndResource: countRequests(pacedAudited),
       firstRestartSeconds: Number(firstRestartSeconds.toFixed(1)),
       secondsPerRestart: Number(secondsPerRestart.toFixed(2)),
       extrapolatedSecondsToConverge: Math.round(extrapolatedSeconds),
@@ -351,7 +370,10 @@ try {
     };
     log(
       `paced: ${restarted} restarts in ${watchedSeconds} s (${secondsPerRestart.toFixed(1)} s apart), ` +
-        `extrapolated ${(extrapolatedSeconds / 3600).toFixed(2)} h for ${deployments}`,
+        (convergedAt === 0
+          ? `extrapolated ${(extrapolatedSeconds / 3600).toFixed(2)} h for ${deployments}`
+          : `Converged after ${((convergedAt - pacedStart) / 1000).toFixed(1)} s`) +
+        `; operator writes ${pacedWrites.length} (${pacedNamespaceWrites.length} in the namespace)`,
     );
   }
 
