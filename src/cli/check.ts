@@ -17,24 +17,35 @@ import {
   revisionDisplay,
   type InjectorWebhookConfig,
 } from '../controller/revision.ts';
+import { defaultConfigMapNames } from '../controller/injector-config.ts';
 import { IGNORED_NAMESPACES, labelsOf } from '../inject/annotations.ts';
+import { parseInjectorConfigText } from '../inject/config.ts';
+import type { InjectionPolicyConfig } from '../inject/decide.ts';
 import { UsageError, type Command } from './command.ts';
 
 const help = `Report pods missing the sidecar their namespace asks for, or carrying a stale one, and what the
 operator would do about each (like istioctl x injector list). Needs only get/list access.
 
 Usage:
-  mesh-injector check [-n NAMESPACE | -A] [-o text|json] [--kubeconfig PATH] [--context NAME]
+  mesh-injector check [-n NAMESPACE | -A] [-o text|json] [--config-namespace NAME] [--injector-configmap NAME]
+                      [--kubeconfig PATH] [--context NAME]
 
 For each namespace the operator looks after (labelled istio-injection=enabled or istio.io/rev=<rev>, or holding
 a MeshInjection), prints the revision it wants (resolved through the injector MutatingWebhookConfigurations, so
 revision tags work; MISSING/<rev> when no webhook serves it), its pod counts, and for every workload with pods
 needing a restart: the pods, and the operator's action (restart now, wait, skip, or manual action) with the reason.
 
+Pods are classified under the injection policy and selectors of the injector ConfigMap the operator reads for
+the default revision (data.config of istio-sidecar-injector in mesh-injector-system, as the operator's defaults
+are), or the project's default (policy enabled) when there is none. If that ConfigMap cannot be read or does not
+parse, check says so on stderr and uses the default.
+
 Flags:
   -n, --namespace NAME   check this namespace (default: the kubeconfig context's namespace, else "default")
   -A, --all-namespaces   check every namespace the operator looks after
   -o, --output FORMAT    text (default) or json
+      --config-namespace NAME    namespace of the injector ConfigMap (default mesh-injector-system)
+      --injector-configmap NAME  the injector ConfigMap (default istio-sidecar-injector)
       --kubeconfig PATH  kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)
       --context NAME     kubeconfig context to use
   -h, --help             show this help
@@ -63,7 +74,7 @@ class ClusterReadError extends Error {
   override readonly name = 'ClusterReadError';
 }
 
-function describeFailure(what: string, err: unknown): ClusterReadError {
+function describeFailure(what: string, err: unknown, verb: 'list' | 'read' = 'list'): ClusterReadError {
   const status = apiStatus(err);
   const reason =
     status === undefined
@@ -71,7 +82,7 @@ function describeFailure(what: string, err: unknown): ClusterReadError {
         ? err.message
         : String(err)
       : `${status.code}${status.reason === '' ? '' : ` ${status.reason}`}: ${status.message}`;
-  return new ClusterReadError(`cannot list ${what}: ${reason}`);
+  return new ClusterReadError(`cannot ${verb} ${what}: ${reason}`);
 }
 
 /** Lists a collection in pages. Optional collections (CRDs that may be absent or forbidden) list as empty. */
@@ -115,7 +126,7 @@ async function getOptional(client: KubeClient, ref: ResourceRef): Promise<JsonOb
   } catch (err) {
     const code = apiStatus(err)?.code;
     if (code === 404 || code === 403) return undefined;
-    throw describeFailure(`${ref.resource}/${ref.name ?? ''}`, err);
+    throw describeFailure(`${ref.resource}/${ref.name ?? ''}`, err, 'read');
   }
 }
 
@@ -180,10 +191,56 @@ interface NamespaceReport {
   readonly analysis: NamespaceAnalysis;
 }
 
+const DEFAULT_CONFIG_NAMESPACE = 'mesh-injector-system';
+const DEFAULT_POLICY: InjectionPolicyConfig = { policy: 'enabled' };
+
+/**
+ * The policy and selectors the operator classifies with: those of the default revision's injector ConfigMap, or
+ * the project's default when it has none. A ConfigMap that cannot be read or parsed is reported through `warn`
+ * and the default used: the operator would be serving its last good config then, which check cannot see.
+ */
+async function readInjectionPolicy(
+  client: KubeClient,
+  ref: { readonly namespace: string; readonly name: string },
+  warn: (message: string) => void,
+): Promise<InjectionPolicyConfig> {
+  const where = `ConfigMap ${ref.namespace}/${ref.name}`;
+  let configMap: JsonObject;
+  try {
+    configMap = await client.request({
+      path: resourcePath({ apiVersion: 'v1', resource: 'configmaps', ...ref }),
+    });
+  } catch (err) {
+    const code = apiStatus(err)?.code;
+    if (code === 404) return DEFAULT_POLICY;
+    if (code === 403) {
+      warn(`cannot read ${where} (forbidden): classifying with the default policy "enabled"`);
+      return DEFAULT_POLICY;
+    }
+    throw describeFailure(where, err, 'read');
+  }
+  const data = isJsonObject(configMap.data) ? configMap.data : {};
+  if (typeof data.config !== 'string') return DEFAULT_POLICY;
+  try {
+    const config = parseInjectorConfigText(data.config, `${where} data.config`);
+    return {
+      policy: config.policy,
+      alwaysInjectSelector: config.alwaysInjectSelector,
+      neverInjectSelector: config.neverInjectSelector,
+    };
+  } catch (err) {
+    warn(
+      `${err instanceof Error ? err.message : String(err)}: classifying with the default policy "enabled"`,
+    );
+    return DEFAULT_POLICY;
+  }
+}
+
 async function analyzeCluster(
   client: KubeClient,
   state: ClusterState,
   all: boolean,
+  policy: InjectionPolicyConfig,
 ): Promise<NamespaceReport[]> {
   const now = Date.now();
   const podsByNamespace = new Map<string, PodView[]>();
@@ -217,7 +274,7 @@ async function analyzeCluster(
             ? rollouts.get(workloadName)
             : state.workloads.get(workloadMapKey(kind, name, workloadName)),
         budget: restartBudget([...state.workloads.values(), ...rollouts.values()], name, 10),
-        policy: { policy: 'enabled' },
+        policy,
         now,
       });
     let analysis = analyze();
@@ -380,6 +437,8 @@ export const checkCommand: Command = {
           output: { type: 'string', short: 'o' },
           kubeconfig: { type: 'string' },
           context: { type: 'string' },
+          'config-namespace': { type: 'string', default: DEFAULT_CONFIG_NAMESPACE },
+          'injector-configmap': { type: 'string', default: defaultConfigMapNames.injector },
         },
         allowPositionals: false,
       }));
@@ -404,8 +463,13 @@ export const checkCommand: Command = {
     }
     try {
       const namespace = all ? undefined : (values.namespace ?? client.namespace ?? 'default');
+      const policy = await readInjectionPolicy(
+        client,
+        { namespace: values['config-namespace'], name: values['injector-configmap'] },
+        (message) => io.stderr.write(`mesh-injector check: ${message}\n`),
+      );
       const state = await readCluster(client, namespace);
-      const reports = await analyzeCluster(client, state, all);
+      const reports = await analyzeCluster(client, state, all, policy);
       io.stdout.write(output === 'json' ? renderJson(reports) : renderText(reports));
       return reports.some((r) => needsRestart(r) > 0) ? 1 : 0;
     } catch (err) {

@@ -255,7 +255,7 @@ describe('MeshInjection CRD and mesh-injector check', () => {
           rules: [
             {
               apiGroups: [''],
-              resources: ['namespaces', 'pods', 'replicationcontrollers'],
+              resources: ['namespaces', 'pods', 'replicationcontrollers', 'configmaps'],
               verbs: ['get', 'list'],
             },
             {
@@ -370,6 +370,33 @@ describe('MeshInjection CRD and mesh-injector check', () => {
       assert.match(stdout, /check-ghost: no injector webhook selects the namespace/);
       assert.match(stdout, /^check-demo\s/m);
       assert.doesNotMatch(stdout, /check-unmanaged/);
+    });
+
+    it("classifies under the injector ConfigMap's policy, read with the viewer's credentials", async () => {
+      await createNamespace(client, 'check-config');
+      await create(
+        client,
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'istio-sidecar-injector', namespace: 'check-config' },
+          data: { config: 'policy: disabled\n' },
+        },
+        'configmaps',
+      );
+      const { code, stdout, stderr } = await run([
+        '-n',
+        'check-demo',
+        '--config-namespace',
+        'check-config',
+        '--kubeconfig',
+        viewerConfig,
+      ]);
+      assert.equal(stderr, '');
+      assert.equal(code, 1);
+      // Policy disabled: the pod without a sidecar lacks nothing; the sidecars are ones the webhook would not give.
+      assert.doesNotMatch(stdout, /pod plain-[a-z0-9-]+: missing/);
+      assert.match(stdout, /pod good-[a-z0-9-]+: stale \(has sidecar stable, wants no sidecar\)/);
     });
 
     it('reports a cluster it cannot read with exit code 3', async () => {

@@ -215,6 +215,63 @@ describe('mesh-injector check (fake API server)', () => {
     assert.match(stderr, /cannot list pods in namespace team-a: 403 Forbidden: pods is forbidden/);
   });
 
+  const injectorConfigMap = '/api/v1/namespaces/mesh-injector-system/configmaps/istio-sidecar-injector';
+  const configMap = (config: string): JsonObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'istio-sidecar-injector', namespace: 'mesh-injector-system' },
+    data: { config },
+  });
+
+  it("classifies under the injector ConfigMap's policy, as the operator does", async () => {
+    objects = cluster({ [injectorConfigMap]: configMap('policy: disabled\n') });
+    server.requests.length = 0;
+    const { code, stdout, stderr } = await run(['--kubeconfig', kubeconfig]);
+    assert.equal(stderr, '');
+    assert.ok(server.requests.some((r) => r.url.pathname === injectorConfigMap));
+    // With policy disabled only pods that ask for a sidecar get one: web-1-a lacks nothing, and the sidecars
+    // the others carry are ones the webhook would no longer give them.
+    assert.doesNotMatch(stdout, /pod web-1-a/);
+    assert.match(stdout, /^team-a\s+stable\s+3\s+0\s+0\s+2\s+1$/m);
+    assert.match(stdout, /pod web-1-b: stale \(has sidecar stable, wants no sidecar\)/);
+    assert.equal(code, 1);
+  });
+
+  it('honours neverInjectSelector from the ConfigMap named by the flags', async () => {
+    const elsewhere = '/api/v1/namespaces/mesh-config/configmaps/injector';
+    objects = cluster({
+      [elsewhere]: configMap(
+        'policy: enabled\nneverInjectSelector:\n  - matchExpressions:\n      - {key: app, operator: DoesNotExist}\n',
+      ),
+    });
+    const { stdout, stderr } = await run([
+      '--config-namespace',
+      'mesh-config',
+      '--injector-configmap',
+      'injector',
+      '--kubeconfig',
+      kubeconfig,
+    ]);
+    assert.equal(stderr, '');
+    assert.doesNotMatch(stdout, /pod web-1-a: missing/);
+  });
+
+  it('says so and uses the default policy when the ConfigMap is unreadable or invalid', async () => {
+    objects = cluster({ [injectorConfigMap]: 403 });
+    const forbidden = await run(['--kubeconfig', kubeconfig]);
+    assert.match(
+      forbidden.stderr,
+      /cannot read ConfigMap mesh-injector-system\/istio-sidecar-injector \(forbidden\): classifying with the default policy "enabled"/,
+    );
+    assert.match(forbidden.stdout, /pod web-1-a: missing/);
+    assert.equal(forbidden.code, 1);
+
+    objects = cluster({ [injectorConfigMap]: configMap('policy: disabled\npolcy: enabled\n') });
+    const invalid = await run(['--kubeconfig', kubeconfig]);
+    assert.match(invalid.stderr, /istio-sidecar-injector data\.config.*polcy: unknown field.*default policy/);
+    assert.match(invalid.stdout, /pod web-1-a: missing/);
+  });
+
   it('exits 3 when there are no credentials', async () => {
     const { code, stderr } = await run(['--kubeconfig', '/nonexistent/kubeconfig']);
     assert.equal(code, 3);
