@@ -187,6 +187,12 @@ try {
     };
   };
 
+  /** The operator's requests since `start`, by the audit log, and the writes among them. */
+  const operatorActivity = (start: number) => {
+    const audited = operatorRequests(cluster.auditLogPath, start, Date.now());
+    return { audited, writes: audited.filter((e) => WRITE_VERBS.has(e.verb)) };
+  };
+
   /** When the restarts went out: the first and last Deployment patch in the namespace, by the audit log. */
   const restartSpan = (namespace: string, user: string, start: number) => {
     const patches = auditedRequests(cluster.auditLogPath, user, start, Date.now()).filter(
@@ -232,8 +238,7 @@ try {
     // Status writes trail the last rollout; give them a moment, then count.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const after = await operatorCounters();
-    const audited = operatorRequests(cluster.auditLogPath, start, Date.now());
-    const writes = audited.filter((e) => WRITE_VERBS.has(e.verb));
+    const { audited, writes } = operatorActivity(start);
     const writesByNamespace: Record<string, number> = {};
     for (const w of writes) {
       const key = w.namespace === '' ? '(cluster)' : w.namespace;
@@ -334,8 +339,7 @@ try {
     const watchedSeconds = secondsSince(pacedStart);
     // Status writes trail the last rollout; give them a moment, then count what the operator sent.
     if (convergedAt !== 0) await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const pacedAudited = operatorRequests(cluster.auditLogPath, pacedStart, Date.now());
-    const pacedWrites = pacedAudited.filter((e) => WRITE_VERBS.has(e.verb));
+    const { audited: pacedAudited, writes: pacedWrites } = operatorActivity(pacedStart);
     const pacedNamespaceWrites = pacedWrites.filter((e) => e.namespace === namespaces.paced);
     const restartedAt = deploymentsSeen
       .byNamespace(namespaces.paced)
